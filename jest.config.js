@@ -1,5 +1,5 @@
 /** Four suites, each runnable alone (npm run test:<suite>) and all by npm test. */
-const tsJest = ['ts-jest', { tsconfig: 'tsconfig.json', isolatedModules: true, diagnostics: false }];
+const tsJest = ['ts-jest', { tsconfig: 'tsconfig.jest.json', diagnostics: false }];
 const base = {
   testEnvironment: 'node',
   transform: { '^.+\\.ts$': tsJest },

@@ -4,7 +4,7 @@ import { applyMigrations, MigrationError } from '../src/adapters/prisma/Migratio
 // Applies prisma/migrations to DATABASE_URL the way `prisma migrate deploy` would (offline).
 async function main(): Promise<void> {
   const url = process.env.DATABASE_URL ?? 'postgresql://inventory:inventory@127.0.0.1:5432/inventory';
-  const dir = join(__dirname, '..', 'prisma', 'migrations');
+  const dir = process.env.MIGRATIONS_DIR ?? join(process.cwd(), 'prisma', 'migrations');
   const result = await applyMigrations(url, dir, (line) => console.log(`    ${line}`));
   console.log(
     `    ${result.applied.length} migration(s) applied, ${result.alreadyApplied.length} already applied`,

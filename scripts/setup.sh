@@ -85,13 +85,15 @@ rabbitmq_ready() {
 }
 
 temporal_cli() {
-  if [[ -x $TEMPORAL_BIN ]] && "$TEMPORAL_BIN" --version 2>/dev/null | grep -q "${TEMPORAL_CLI_VERSION#v}"; then
-    echo "    $("$TEMPORAL_BIN" --version | head -1): skipped"
+  local stamp="$TOOLS/bin/.temporal-version"
+  if [[ -x $TEMPORAL_BIN && -f $stamp && $(cat "$stamp") == "$TEMPORAL_CLI_VERSION" ]]; then
+    echo "    temporal $TEMPORAL_CLI_VERSION ($("$TEMPORAL_BIN" --version | head -1)): skipped"
     return
   fi
   command -v go >/dev/null || die "Go is not installed (apt-get install golang-go, or a Go toolchain on PATH)"
   echo "    go install github.com/temporalio/cli/cmd/temporal@$TEMPORAL_CLI_VERSION (cold: ~4-5 min, cached: ~15 s)"
   CGO_ENABLED=0 GOBIN="$TOOLS/bin" go install "github.com/temporalio/cli/cmd/temporal@$TEMPORAL_CLI_VERSION"
+  echo "$TEMPORAL_CLI_VERSION" >"$stamp"
 }
 
 test_server() {
