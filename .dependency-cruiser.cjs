@@ -17,7 +17,8 @@ module.exports = {
     },
     {
       name: 'workflows-deterministic',
-      comment: 'workflows/ may import @temporalio/workflow, its own shared definitions and activity types only.',
+      comment:
+        'workflows/ may import @temporalio/workflow, its own shared definitions and activity types only.',
       severity: 'error',
       from: { path: '^workflows/' },
       to: {
@@ -43,6 +44,9 @@ module.exports = {
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
     exclude: { path: ['src/adapters/prisma/generated'] },
-    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default'] },
+    enhancedResolveOptions: {
+      exportsFields: ['exports'],
+      conditionNames: ['import', 'require', 'node', 'default'],
+    },
   },
 };

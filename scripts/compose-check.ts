@@ -17,9 +17,13 @@ function schemaPath(): string {
   const versions = readFileSync(join(ROOT, 'temporal', 'versions.env'), 'utf8');
   const version = /^COMPOSE_GO_VERSION=(\S+)/m.exec(versions)?.[1];
   if (!version) throw new Error('COMPOSE_GO_VERSION missing from temporal/versions.env');
-  const out = execFileSync('go', ['mod', 'download', '-json', `github.com/compose-spec/compose-go/v2@${version}`], {
-    encoding: 'utf8',
-  });
+  const out = execFileSync(
+    'go',
+    ['mod', 'download', '-json', `github.com/compose-spec/compose-go/v2@${version}`],
+    {
+      encoding: 'utf8',
+    },
+  );
   const dir = (JSON.parse(out) as { Dir: string }).Dir;
   return join(dir, 'schema', 'compose-spec.json');
 }
@@ -38,7 +42,9 @@ function main(): void {
     process.exit(1);
   }
   const services = Object.keys((doc as { services?: object }).services ?? {});
-  console.log(`${file}: valid against the Compose schema (${services.length} services: ${services.join(', ')})`);
+  console.log(
+    `${file}: valid against the Compose schema (${services.length} services: ${services.join(', ')})`,
+  );
 }
 
 main();

@@ -41,7 +41,10 @@ const schema = z.object({
         .filter(Boolean);
       const bad = roles.filter((r) => !(ROLES as readonly string[]).includes(r));
       if (bad.length > 0 || roles.length === 0) {
-        ctx.addIssue({ code: 'custom', message: `unknown role(s) ${bad.join(', ')}; use ${ROLES.join(', ')}` });
+        ctx.addIssue({
+          code: 'custom',
+          message: `unknown role(s) ${bad.join(', ')}; use ${ROLES.join(', ')}`,
+        });
         return z.NEVER;
       }
       return roles as Role[];

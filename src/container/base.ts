@@ -14,7 +14,10 @@ export interface BaseCradle {
   ids: IdGenerator;
 }
 
-export function createBaseContainer<C extends BaseCradle>(config: Config, logger?: Logger): AwilixContainer<C> {
+export function createBaseContainer<C extends BaseCradle>(
+  config: Config,
+  logger?: Logger,
+): AwilixContainer<C> {
   const container = createContainer<C>({ injectionMode: InjectionMode.PROXY, strict: true });
   container.register({
     config: asValue(config),

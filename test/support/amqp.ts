@@ -9,9 +9,9 @@ export interface TestVhost {
 
 async function management(method: string, path: string, body?: unknown): Promise<Response> {
   const base = new URL(requireEnv('AMQP_MANAGEMENT_URL'));
-  const auth = Buffer.from(`${decodeURIComponent(base.username)}:${decodeURIComponent(base.password)}`).toString(
-    'base64',
-  );
+  const auth = Buffer.from(
+    `${decodeURIComponent(base.username)}:${decodeURIComponent(base.password)}`,
+  ).toString('base64');
   base.username = '';
   base.password = '';
   const res = await fetch(new URL(path, base), {
@@ -50,7 +50,10 @@ export async function createTestVhost(prefix = 'inv_t'): Promise<TestVhost> {
 }
 
 export async function queueDepth(vhost: string, queue: string): Promise<number> {
-  const res = await management('GET', `/api/queues/${encodeURIComponent(vhost)}/${encodeURIComponent(queue)}`);
+  const res = await management(
+    'GET',
+    `/api/queues/${encodeURIComponent(vhost)}/${encodeURIComponent(queue)}`,
+  );
   if (res.status === 404) return 0;
   const body = (await res.json()) as { messages?: number };
   return body.messages ?? 0;

@@ -16,10 +16,22 @@ export async function startContainers() {
     new RabbitMQContainer('rabbitmq:3.13-management-alpine').start(),
     new GenericContainer('temporalio/temporal:1.5.1')
       .withCommand([
-        'server', 'start-dev', '--ip', '0.0.0.0',
-        '--search-attribute', 'OrderId=Keyword', '--search-attribute', 'Skus=KeywordList',
-        '--search-attribute', 'ReservationStatus=Keyword', '--search-attribute', 'ReservationExpiresAt=Datetime',
-        '--search-attribute', 'ReplenishmentSku=Keyword', '--search-attribute', 'ReplenishmentStatus=Keyword',
+        'server',
+        'start-dev',
+        '--ip',
+        '0.0.0.0',
+        '--search-attribute',
+        'OrderId=Keyword',
+        '--search-attribute',
+        'Skus=KeywordList',
+        '--search-attribute',
+        'ReservationStatus=Keyword',
+        '--search-attribute',
+        'ReservationExpiresAt=Datetime',
+        '--search-attribute',
+        'ReplenishmentSku=Keyword',
+        '--search-attribute',
+        'ReplenishmentStatus=Keyword',
       ])
       .withExposedPorts(7233)
       .withWaitStrategy(Wait.forListeningPorts())

@@ -25,7 +25,8 @@ async function admin<T>(fn: (c: Client) => Promise<T>): Promise<T> {
 
 export function requireEnv(name: string): string {
   const value = process.env[name];
-  if (!value) throw new Error(`${name} is not set: run this suite through jest so its globalSetup finds the servers`);
+  if (!value)
+    throw new Error(`${name} is not set: run this suite through jest so its globalSetup finds the servers`);
   return value;
 }
 

@@ -1,16 +1,24 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, DefaultLogger, Runtime, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import {
+  bundleWorkflowCode,
+  DefaultLogger,
+  Runtime,
+  type WorkflowBundleWithSourceMap,
+} from '@temporalio/worker';
 import { uniqueName } from './naming';
 
 const ROOT = join(__dirname, '..', '..');
 
 /** The Java time-skipping test server that `npm run setup` assembles (the SDK's own download fails here). */
 export function testServerPath(): string {
-  const path = process.env.TEMPORAL_TEST_SERVER_PATH ?? join(ROOT, '.tools', 'test-server', 'temporal-test-server');
+  const path =
+    process.env.TEMPORAL_TEST_SERVER_PATH ?? join(ROOT, '.tools', 'test-server', 'temporal-test-server');
   if (!existsSync(path)) {
-    throw new Error(`Temporal test server not found at ${path}: run 'npm run setup' (or set TEMPORAL_TEST_SERVER_PATH)`);
+    throw new Error(
+      `Temporal test server not found at ${path}: run 'npm run setup' (or set TEMPORAL_TEST_SERVER_PATH)`,
+    );
   }
   return path;
 }

@@ -2,7 +2,12 @@ import { cpSync, mkdtempSync, readdirSync, rmSync, writeFileSync, mkdirSync } fr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { applyMigrations, checksumOf, MigrationError, readMigrations } from '../../../src/adapters/prisma/MigrationApplier';
+import {
+  applyMigrations,
+  checksumOf,
+  MigrationError,
+  readMigrations,
+} from '../../../src/adapters/prisma/MigrationApplier';
 import { createEmptyDatabase, type TestDatabase } from '../../support/db';
 
 const REAL_MIGRATIONS = join(__dirname, '..', '..', '..', 'prisma', 'migrations');
@@ -22,7 +27,10 @@ function migrationsCopy(): string {
   const dir = mkdtempSync(join(tmpdir(), 'migrations-'));
   cpSync(REAL_MIGRATIONS, dir, { recursive: true });
   mkdirSync(join(dir, '29991231235959_fixture'));
-  writeFileSync(join(dir, '29991231235959_fixture', 'migration.sql'), 'CREATE TABLE fixture_t (id int PRIMARY KEY);\n');
+  writeFileSync(
+    join(dir, '29991231235959_fixture', 'migration.sql'),
+    'CREATE TABLE fixture_t (id int PRIMARY KEY);\n',
+  );
   return dir;
 }
 
@@ -76,25 +84,40 @@ describe('migration applier (writes _prisma_migrations like prisma migrate deplo
 
   it('refuses, naming the migration, when an applied migration file has changed', async () => {
     await applyMigrations(db.url, dir);
-    writeFileSync(join(dir, '29991231235959_fixture', 'migration.sql'), 'CREATE TABLE fixture_t (id bigint);\n');
+    writeFileSync(
+      join(dir, '29991231235959_fixture', 'migration.sql'),
+      'CREATE TABLE fixture_t (id bigint);\n',
+    );
     const attempt = applyMigrations(db.url, dir);
     await expect(attempt).rejects.toBeInstanceOf(MigrationError);
-    await expect(applyMigrations(db.url, dir)).rejects.toThrow(/29991231235959_fixture was modified after it was applied/);
+    await expect(applyMigrations(db.url, dir)).rejects.toThrow(
+      /29991231235959_fixture was modified after it was applied/,
+    );
   });
 
   it('rolls a failing migration back, records it unfinished, and refuses until it is resolved', async () => {
-    writeFileSync(join(dir, '29991231235959_fixture', 'migration.sql'), 'CREATE TABLE ok_t (id int); SELECT 1/0;\n');
-    await expect(applyMigrations(db.url, dir)).rejects.toThrow(/29991231235959_fixture failed: division by zero/);
+    writeFileSync(
+      join(dir, '29991231235959_fixture', 'migration.sql'),
+      'CREATE TABLE ok_t (id int); SELECT 1/0;\n',
+    );
+    await expect(applyMigrations(db.url, dir)).rejects.toThrow(
+      /29991231235959_fixture failed: division by zero/,
+    );
     const tables = await query(db.url, "SELECT 1 FROM pg_tables WHERE tablename = 'ok_t'");
     expect(tables).toHaveLength(0);
-    await expect(applyMigrations(db.url, dir)).rejects.toThrow(/failed earlier and is recorded as unfinished/);
+    await expect(applyMigrations(db.url, dir)).rejects.toThrow(
+      /failed earlier and is recorded as unfinished/,
+    );
   });
 
   it('applies each migration once when two appliers race', async () => {
     const results = await Promise.all([applyMigrations(db.url, dir), applyMigrations(db.url, dir)]);
     const names = readMigrations(dir).map((m) => m.name);
     expect([...results[0].applied, ...results[1].applied].sort()).toEqual([...names].sort());
-    const rows = await query<{ migration_name: string }>(db.url, 'SELECT migration_name FROM "_prisma_migrations"');
+    const rows = await query<{ migration_name: string }>(
+      db.url,
+      'SELECT migration_name FROM "_prisma_migrations"',
+    );
     expect(rows.map((r) => r.migration_name).sort()).toEqual([...names].sort());
   });
 

@@ -23,7 +23,11 @@ describe('harness: Temporal dev server', () => {
       workflowBundle: await bundleWorkflows(require.resolve('../../workflows/fixtures/smoke-workflows')),
     });
     const result = await worker.runUntil(
-      env.client.workflow.execute(greet, { taskQueue, workflowId: uniqueTaskQueue('greet'), args: ['inventory'] }),
+      env.client.workflow.execute(greet, {
+        taskQueue,
+        workflowId: uniqueTaskQueue('greet'),
+        args: ['inventory'],
+      }),
     );
     expect(result).toBe('hello inventory');
   });
