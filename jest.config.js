@@ -1,8 +1,16 @@
 /** Four suites, each runnable alone (npm run test:<suite>) and all by npm test. */
 const tsJest = ['ts-jest', { tsconfig: 'tsconfig.jest.json', diagnostics: false }];
+// cookie@2 (behind fastify's inject) and content-disposition@3 (behind @fastify/static, used by /docs)
+// ship ES modules only: Node 20.19 loads them, Jest's CommonJS runtime needs them transformed.
+const ESM_ONLY = ['cookie', 'content-disposition'];
+const esmToCjs = [
+  'ts-jest',
+  { tsconfig: { allowJs: true, module: 'commonjs', esModuleInterop: true }, isolatedModules: true, diagnostics: false },
+];
 const base = {
   testEnvironment: 'node',
-  transform: { '^.+\\.ts$': tsJest },
+  transform: { '^.+\\.ts$': tsJest, [`/node_modules/(${ESM_ONLY.join('|')})/.+\\.js$`]: esmToCjs },
+  transformIgnorePatterns: [`/node_modules/(?!(${ESM_ONLY.join('|')})/)`],
   moduleFileExtensions: ['ts', 'js', 'json'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/', '/.tools/'],
 };

@@ -1,0 +1,263 @@
+import { Registry } from 'prom-client';
+
+// Two ESM-only transitive dependencies that Node >= 20.19 requires fine but Jest's CommonJS runtime
+// cannot: cookie@2 (light-my-request, behind app.inject) and content-disposition@3 (@fastify/static,
+// behind /docs). Neither code path is used here (no cookies, no downloads).
+import type {
+  ReleaseCommand,
+  ReleaseOutcome,
+  ReplenishCommand,
+  ReplenishOutcome,
+  ReservationView,
+  ReserveCommand,
+  ReserveOutcome,
+  SetLevelsCommand,
+  SetLevelsOutcome,
+  StockLevelView,
+  ListMovementsQuery,
+  MovementPage,
+  MovementView,
+} from '../../../src/application/contracts';
+import { buildApp, type BuildAppDeps } from '../../../src/adapters/http/app';
+import { JwtTokenVerifier, mintToken, type JwtSettings, type Scope } from '../../../src/adapters/http/auth';
+import type {
+  HealthCheck,
+  HttpInventoryService,
+  ReservationOrchestratorPort,
+} from '../../../src/adapters/http/ports';
+import { ValidationError, ErrorCodes } from '../../../src/domain/errors';
+
+export const JWT: JwtSettings = {
+  secret: 'unit-test-secret-unit-test-secret-0123456789',
+  issuer: 'inventory-service',
+  audience: 'inventory-service',
+};
+
+export const token = (...scopes: Scope[]) => mintToken(JWT, { scopes, subject: 'unit-test' });
+
+const NOW = '2030-01-01T00:00:00.000Z';
+
+/**
+ * In-memory inventory and orchestrator with the semantics the contract describes, enough to drive
+ * every status code of the façade.
+ */
+export class FakeInventory implements HttpInventoryService, ReservationOrchestratorPort {
+  readonly levels = new Map<
+    string,
+    { onHand: number; reserved: number; safetyStock: number; reorderQuantity: number }
+  >();
+  readonly reservations = new Map<string, ReservationView>();
+  readonly movements: MovementView[] = [];
+  readonly calls: { method: string; arg: unknown }[] = [];
+
+  private view(sku: string): StockLevelView {
+    const l = this.levels.get(sku)!;
+    return { sku, ...l, available: l.onHand - l.reserved, updatedAt: NOW, openPurchaseOrder: null };
+  }
+
+  async setLevels(cmd: SetLevelsCommand): Promise<SetLevelsOutcome> {
+    this.calls.push({ method: 'setLevels', arg: cmd });
+    const existing = this.levels.get(cmd.sku);
+    if (existing && cmd.onHand < existing.reserved)
+      return { kind: 'below-reserved', reserved: existing.reserved };
+    this.levels.set(cmd.sku, {
+      onHand: cmd.onHand,
+      reserved: existing?.reserved ?? 0,
+      safetyStock: cmd.safetyStock ?? existing?.safetyStock ?? 0,
+      reorderQuantity: cmd.reorderQuantity ?? existing?.reorderQuantity ?? 0,
+    });
+    return { kind: existing ? 'updated' : 'created', level: this.view(cmd.sku) };
+  }
+
+  async replenish(cmd: ReplenishCommand): Promise<ReplenishOutcome> {
+    this.calls.push({ method: 'replenish', arg: cmd });
+    const l = this.levels.get(cmd.sku);
+    if (!l) return { kind: 'not-found' };
+    l.onHand += cmd.quantity;
+    return { kind: 'replenished', level: this.view(cmd.sku) };
+  }
+
+  async getStockLevel(sku: string) {
+    this.calls.push({ method: 'getStockLevel', arg: sku });
+    return this.levels.has(sku) ? this.view(sku) : null;
+  }
+
+  async getReservation(orderId: string) {
+    this.calls.push({ method: 'getReservation', arg: orderId });
+    return this.reservations.get(orderId) ?? null;
+  }
+
+  async listMovements(q: ListMovementsQuery): Promise<MovementPage | null> {
+    this.calls.push({ method: 'listMovements', arg: q });
+    if (q.cursor === 'bad')
+      throw new ValidationError(ErrorCodes.INVALID_CURSOR, 'cursor is not valid', { cursor: q.cursor });
+    if (!this.levels.has(q.sku)) return null;
+    const items = this.movements.filter((m) => m.sku === q.sku).slice(0, q.limit ?? 50);
+    return { items, nextCursor: items.length === (q.limit ?? 50) ? 'next' : null };
+  }
+
+  async reserve(cmd: ReserveCommand): Promise<ReserveOutcome> {
+    this.calls.push({ method: 'reserve', arg: cmd });
+    const unknown = cmd.lines.filter((l) => !this.levels.has(l.sku)).map((l) => l.sku);
+    if (unknown.length) return { kind: 'unknown-sku', skus: unknown };
+    const existing = this.reservations.get(cmd.orderId);
+    if (existing && existing.status !== 'RESERVED')
+      return { kind: 'reservation-closed', reservation: existing };
+    const conflicts = cmd.lines.flatMap((l) => {
+      const line = existing?.lines.find((x) => x.sku === l.sku);
+      return line && line.quantity !== l.quantity
+        ? [{ sku: l.sku, reserved: line.quantity, requested: l.quantity }]
+        : [];
+    });
+    if (conflicts.length) return { kind: 'quantity-conflict', lines: conflicts };
+    const fresh = cmd.lines.filter((l) => !existing?.lines.some((x) => x.sku === l.sku));
+    if (existing && fresh.length === 0) return { kind: 'reserved', created: false, reservation: existing };
+    const short = fresh.flatMap((l) => {
+      const lv = this.levels.get(l.sku)!;
+      const available = lv.onHand - lv.reserved;
+      return available < l.quantity ? [{ sku: l.sku, requested: l.quantity, available }] : [];
+    });
+    if (short.length) return { kind: 'insufficient-stock', lines: short };
+    for (const l of fresh) this.levels.get(l.sku)!.reserved += l.quantity;
+    const reservation: ReservationView = existing ?? {
+      orderId: cmd.orderId,
+      status: 'RESERVED',
+      lines: [],
+      expiresAt: '2030-01-01T00:15:00.000Z',
+      createdAt: NOW,
+      updatedAt: NOW,
+    };
+    reservation.lines.push(...fresh.map((l) => ({ ...l, status: 'RESERVED' as const })));
+    this.reservations.set(cmd.orderId, reservation);
+    return { kind: 'reserved', created: true, reservation: structuredClone(reservation) };
+  }
+
+  async release(cmd: ReleaseCommand): Promise<ReleaseOutcome> {
+    this.calls.push({ method: 'release', arg: cmd });
+    const r = this.reservations.get(cmd.orderId);
+    if (!r) return { kind: 'not-found' };
+    const lines = r.lines.filter((l) => !cmd.sku || l.sku === cmd.sku);
+    if (lines.length === 0) return { kind: 'line-not-found' };
+    let changed = false;
+    for (const l of lines) {
+      if (l.status === 'RESERVED') {
+        l.status = 'RELEASED';
+        this.levels.get(l.sku)!.reserved -= l.quantity;
+        changed = true;
+      }
+    }
+    if (r.lines.every((l) => l.status === 'RELEASED')) {
+      r.status = 'RELEASED';
+      r.releaseReason = cmd.reason;
+    }
+    return { kind: 'released', changed, reservation: structuredClone(r) };
+  }
+}
+
+export interface TestApp {
+  app: ReturnType<typeof buildApp>;
+  fake: FakeInventory;
+  metrics: Registry;
+}
+
+export function testApp(
+  overrides: Partial<BuildAppDeps> = {},
+  checks?: Record<string, HealthCheck>,
+): TestApp {
+  const fake = new FakeInventory();
+  const metrics = new Registry();
+  const app = buildApp({
+    inventory: fake,
+    orchestrator: fake,
+    tokenVerifier: new JwtTokenVerifier(JWT),
+    healthChecks: checks ?? {
+      postgres: async () => ({ ok: true }),
+      rabbitmq: async () => ({ ok: true }),
+      temporal: async () => ({ ok: true }),
+    },
+    metrics,
+    logger: false,
+    config: { HTTP_BODY_LIMIT_BYTES: 64 * 1024 },
+    ...overrides,
+  });
+  return { app, fake, metrics };
+}
+
+export interface RouteSample {
+  method: 'GET' | 'PUT' | 'POST';
+  url: string;
+  /** Route template, as OpenAPI lists it. */
+  path: string;
+  scope: Scope;
+  payload?: Record<string, unknown>;
+}
+
+/** Every protected row of the contract, with a valid request. */
+export const PROTECTED_ROUTES: RouteSample[] = [
+  {
+    method: 'PUT',
+    url: '/inventory/SKU-1',
+    path: '/inventory/{sku}',
+    scope: 'inventory:admin',
+    payload: { onHand: 5 },
+  },
+  { method: 'GET', url: '/inventory/SKU-1', path: '/inventory/{sku}', scope: 'inventory:read' },
+  {
+    method: 'GET',
+    url: '/inventory/SKU-1/movements',
+    path: '/inventory/{sku}/movements',
+    scope: 'inventory:read',
+  },
+  {
+    method: 'POST',
+    url: '/inventory/SKU-1/reserve',
+    path: '/inventory/{sku}/reserve',
+    scope: 'inventory:reserve',
+    payload: { orderId: 'o-1', quantity: 1 },
+  },
+  {
+    method: 'POST',
+    url: '/inventory/SKU-1/release',
+    path: '/inventory/{sku}/release',
+    scope: 'inventory:reserve',
+    payload: { orderId: 'o-1' },
+  },
+  {
+    method: 'POST',
+    url: '/inventory/SKU-1/replenish',
+    path: '/inventory/{sku}/replenish',
+    scope: 'inventory:admin',
+    payload: { quantity: 1 },
+  },
+  {
+    method: 'POST',
+    url: '/reservations',
+    path: '/reservations',
+    scope: 'inventory:reserve',
+    payload: { orderId: 'o-1', lines: [{ sku: 'SKU-1', quantity: 1 }] },
+  },
+  { method: 'GET', url: '/reservations/o-1', path: '/reservations/{orderId}', scope: 'inventory:read' },
+];
+
+export const PROBLEM_TYPE = (slug: string) => `https://inventory-service/problems/${slug}`;
+
+/** Asserts an RFC 9457 response and returns its body. */
+export function expectProblem(
+  res: { statusCode: number; headers: Record<string, unknown>; json: () => unknown },
+  status: number,
+  slug?: string,
+): Record<string, unknown> {
+  expect(res.statusCode).toBe(status);
+  expect(String(res.headers['content-type'])).toMatch(/^application\/problem\+json/);
+  const body = res.json() as Record<string, unknown>;
+  expect(body).toEqual(
+    expect.objectContaining({
+      type: expect.stringMatching(/^https:\/\/inventory-service\/problems\/[a-z-]+$/),
+      title: expect.any(String),
+      status,
+      instance: expect.any(String),
+    }),
+  );
+  if (slug) expect(body.type).toBe(PROBLEM_TYPE(slug));
+  return body;
+}
