@@ -1,0 +1,45 @@
+import '../../tracing';
+import { ConfigError, loadConfig } from '../config';
+import { startService } from './service';
+
+/**
+ * The service: ROLES (default api,worker,bridge,relay) in one process. SIGINT/SIGTERM shut it down
+ * gracefully: stop accepting, drain in-flight requests, stop consumers and the worker, close pools.
+ */
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      process.exit(2);
+    }
+    throw error;
+  }
+  const service = await startService(config);
+  const logger = service.container.resolve('logger');
+  let stopping = false;
+  const shutdown = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    // A second signal, or a drain that hangs past the grace period, exits hard.
+    const hard = setTimeout(() => process.exit(1), config.SHUTDOWN_GRACE_MS + 5000);
+    hard.unref();
+    service.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        logger.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', shutdown);
+  process.on('SIGTERM', shutdown);
+}
+
+main().catch((error: unknown) => {
+  console.error('inventory-service failed to start:', error);
+  process.exit(1);
+});
