@@ -15,7 +15,13 @@ import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
 import { Resource } from '@opentelemetry/resources';
 import { NodeSDK } from '@opentelemetry/sdk-node';
-import { BatchSpanProcessor, type SpanExporter, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import {
+  BatchSpanProcessor,
+  NoopSpanProcessor,
+  SimpleSpanProcessor,
+  type SpanExporter,
+  type SpanProcessor,
+} from '@opentelemetry/sdk-trace-base';
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -60,13 +66,19 @@ export function startTracing(exporter?: SpanExporter, env: NodeJS.ProcessEnv = p
   if (pipeline) return pipeline;
   const disabled = env.OTEL_SDK_DISABLED === 'true' || (!exporter && !exporterConfigured(env));
   const resource = serviceResource(env);
-  const spanProcessor = new BatchSpanProcessor(exporter ?? new OTLPTraceExporter(), {
-    scheduledDelayMillis: 500,
-  });
   if (disabled) {
-    pipeline = { enabled: false, resource, spanProcessor, shutdown: async () => undefined };
+    pipeline = {
+      enabled: false,
+      resource,
+      spanProcessor: new NoopSpanProcessor(),
+      shutdown: async () => undefined,
+    };
     return pipeline;
   }
+  // An in-memory exporter (tests) gets every span at once; OTLP gets batches.
+  const spanProcessor = exporter
+    ? new SimpleSpanProcessor(exporter)
+    : new BatchSpanProcessor(new OTLPTraceExporter(), { scheduledDelayMillis: 500 });
   const sdk = new NodeSDK({
     resource,
     spanProcessors: [spanProcessor],
