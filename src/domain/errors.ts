@@ -15,6 +15,10 @@ export const ErrorCodes = {
   INVARIANT_VIOLATION: 'INVENTORY.INVARIANT_VIOLATION',
   ILLEGAL_TRANSITION: 'RESERVATION.ILLEGAL_TRANSITION',
   LINE_NOT_FOUND: 'RESERVATION.LINE_NOT_FOUND',
+  INVALID_RELEASE_REASON: 'RESERVATION.INVALID_RELEASE_REASON',
+  INVALID_REFERENCE: 'INVENTORY.INVALID_REFERENCE',
+  INVALID_LIMIT: 'INVENTORY.INVALID_LIMIT',
+  CONCURRENCY_CONFLICT: 'PERSISTENCE.CONCURRENCY_CONFLICT',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
@@ -35,5 +39,16 @@ export class ValidationError extends DomainError {
   constructor(code: ErrorCode, message: string, details: Record<string, unknown> = {}) {
     super(code, message, details);
     this.name = 'ValidationError';
+  }
+}
+
+/**
+ * Someone else changed or created the same row between our read and our write (optimistic check
+ * failed). Not a business outcome: the unit of work retries the whole transaction on it.
+ */
+export class ConcurrencyError extends DomainError {
+  constructor(message: string, details: Record<string, unknown> = {}) {
+    super(ErrorCodes.CONCURRENCY_CONFLICT, message, details);
+    this.name = 'ConcurrencyError';
   }
 }

@@ -1,0 +1,20 @@
+import type { Clock } from '../domain/ports/Clock';
+import type { IdGenerator } from '../domain/ports/IdGenerator';
+import type { InventoryRepositoryPort } from '../domain/ports/InventoryRepositoryPort';
+import type { MovementLedgerReaderPort } from '../domain/ports/MovementLedgerReaderPort';
+import type { ReservationRepositoryPort } from '../domain/ports/ReservationRepositoryPort';
+import type { UnitOfWorkPort } from '../domain/ports/UnitOfWorkPort';
+
+/** What the commands need: every command is one unit of work. */
+export interface CommandDependencies {
+  unitOfWork: UnitOfWorkPort;
+  clock: Clock;
+  ids: IdGenerator;
+}
+
+/** What the queries need: plain reads outside any transaction. */
+export interface QueryDependencies {
+  inventoryRepository: InventoryRepositoryPort;
+  reservationRepository: ReservationRepositoryPort;
+  movementReader: MovementLedgerReaderPort;
+}

@@ -1,0 +1,42 @@
+import { DomainError, ErrorCodes } from '../domain/errors';
+import type { IdGenerator } from '../domain/ports/IdGenerator';
+import type { TransactionalRepositories } from '../domain/ports/UnitOfWorkPort';
+import type { ProductInventory } from '../domain/ProductInventory';
+import type { RequestedLine } from '../domain/Reservation';
+import { toOutboxMessages } from './outbox';
+
+/**
+ * Applies a reservation's released or committed lines to their stock: locks the rows (sorted), moves
+ * the units, appends the movements and records the events, in the caller's transaction.
+ */
+export async function settleLines(
+  tx: TransactionalRepositories,
+  lines: readonly RequestedLine[],
+  ids: IdGenerator,
+  apply: (inventory: ProductInventory, line: RequestedLine) => void,
+): Promise<void> {
+  if (lines.length === 0) return;
+  const stock = await tx.inventory.lockForUpdate(lines.map((l) => l.sku));
+  const touched = lines.map((line) => {
+    const inventory = stock.get(line.sku.value);
+    if (!inventory) {
+      // Lines reference stock_levels by foreign key: this cannot happen short of a corrupted database.
+      throw new DomainError(
+        ErrorCodes.INVARIANT_VIOLATION,
+        `No stock row for reserved SKU ${line.sku.value}`,
+        {
+          sku: line.sku.value,
+        },
+      );
+    }
+    apply(inventory, line);
+    return inventory;
+  });
+  await tx.inventory.save(touched);
+  await tx.outbox.record(
+    toOutboxMessages(
+      touched.flatMap((i) => i.pullEvents()),
+      ids,
+    ),
+  );
+}

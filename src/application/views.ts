@@ -1,0 +1,50 @@
+import type { ProductInventory } from '../domain/ProductInventory';
+import type { Reservation } from '../domain/Reservation';
+import type { RecordedMovement } from '../domain/StockMovement';
+import type { MovementView, ReservationView, StockLevelView } from './contracts';
+
+export function toStockLevelView(inventory: ProductInventory): StockLevelView {
+  return {
+    sku: inventory.sku.value,
+    onHand: inventory.onHand,
+    reserved: inventory.reserved,
+    available: inventory.available,
+    safetyStock: inventory.safetyStock,
+    reorderQuantity: inventory.reorderQuantity,
+    updatedAt: inventory.updatedAt.toISOString(),
+    // Purchase orders come with a later issue.
+    openPurchaseOrder: null,
+  };
+}
+
+export function toReservationView(reservation: Reservation): ReservationView {
+  const view: ReservationView = {
+    orderId: reservation.orderId.value,
+    status: reservation.status,
+    // Sorted so the view is the same whether it was built in memory or read back.
+    lines: [...reservation.lines]
+      .sort((a, b) => (a.sku.value < b.sku.value ? -1 : a.sku.value > b.sku.value ? 1 : 0))
+      .map((l) => ({ sku: l.sku.value, quantity: l.quantity.value, status: l.status })),
+    expiresAt: reservation.expiresAt.toISOString(),
+    createdAt: reservation.createdAt.toISOString(),
+    updatedAt: reservation.updatedAt.toISOString(),
+  };
+  if (reservation.releaseReason !== null) view.releaseReason = reservation.releaseReason;
+  return view;
+}
+
+export function toMovementView(movement: RecordedMovement): MovementView {
+  const view: MovementView = {
+    id: movement.id,
+    sku: movement.sku,
+    type: movement.type,
+    quantity: movement.quantity,
+    onHandAfter: movement.onHandAfter,
+    reservedAfter: movement.reservedAfter,
+    occurredAt: movement.occurredAt.toISOString(),
+  };
+  if (movement.orderId !== null) view.orderId = movement.orderId;
+  if (movement.reason !== null) view.reason = movement.reason;
+  if (movement.reference !== null) view.reference = movement.reference;
+  return view;
+}

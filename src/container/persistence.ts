@@ -1,0 +1,68 @@
+import { asFunction, type AwilixContainer } from 'awilix';
+import type { Logger } from 'pino';
+import { createPrismaClient, type PrismaClient } from '../adapters/prisma/PrismaClientFactory';
+import { PrismaInventoryRepository } from '../adapters/prisma/PrismaInventoryRepository';
+import { PrismaMovementLedgerReader } from '../adapters/prisma/PrismaMovementLedgerReader';
+import { PrismaReservationRepository } from '../adapters/prisma/PrismaReservationRepository';
+import { PrismaUnitOfWork } from '../adapters/prisma/PrismaUnitOfWork';
+import { InventoryService } from '../application/InventoryService';
+import type { Config } from '../config';
+import type { InventoryRepositoryPort } from '../domain/ports/InventoryRepositoryPort';
+import type { MovementLedgerReaderPort } from '../domain/ports/MovementLedgerReaderPort';
+import type { ReservationRepositoryPort } from '../domain/ports/ReservationRepositoryPort';
+import type { UnitOfWorkPort } from '../domain/ports/UnitOfWorkPort';
+import { createBaseContainer, type BaseCradle } from './base';
+
+export interface PersistenceCradle {
+  /** Singleton: one connection pool per process, disconnected when the container is disposed. */
+  prisma: PrismaClient;
+  /** Scoped (per request / activity) from here down. */
+  unitOfWork: UnitOfWorkPort;
+  /** Non-transactional reads. */
+  inventoryRepository: InventoryRepositoryPort;
+  reservationRepository: ReservationRepositoryPort;
+  movementReader: MovementLedgerReaderPort;
+  inventoryService: InventoryService;
+}
+
+export function registerPersistence(container: AwilixContainer<BaseCradle & PersistenceCradle>): void {
+  container.register({
+    prisma: asFunction(({ config }: BaseCradle) =>
+      createPrismaClient({ connectionString: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE }),
+    )
+      .singleton()
+      .disposer((prisma) => prisma.$disconnect()),
+    unitOfWork: asFunction(({ prisma }: PersistenceCradle) => new PrismaUnitOfWork({ prisma })).scoped(),
+    inventoryRepository: asFunction(
+      ({ prisma }: PersistenceCradle) => new PrismaInventoryRepository(prisma),
+    ).scoped(),
+    reservationRepository: asFunction(
+      ({ prisma }: PersistenceCradle) => new PrismaReservationRepository(prisma),
+    ).scoped(),
+    movementReader: asFunction(
+      ({ prisma }: PersistenceCradle) => new PrismaMovementLedgerReader(prisma),
+    ).scoped(),
+    inventoryService: asFunction(
+      (c: BaseCradle & PersistenceCradle) =>
+        new InventoryService({
+          unitOfWork: c.unitOfWork,
+          inventoryRepository: c.inventoryRepository,
+          reservationRepository: c.reservationRepository,
+          movementReader: c.movementReader,
+          clock: c.clock,
+          ids: c.ids,
+          defaultTtlSeconds: c.config.RESERVATION_DEFAULT_TTL_SECONDS,
+        }),
+    ).scoped(),
+  });
+}
+
+/** Base + persistence, for scripts and tests. Resolve scoped services from `createScope()`. */
+export function createPersistenceContainer(
+  config: Config,
+  logger?: Logger,
+): AwilixContainer<BaseCradle & PersistenceCradle> {
+  const container = createBaseContainer<BaseCradle & PersistenceCradle>(config, logger);
+  registerPersistence(container);
+  return container;
+}

@@ -1,0 +1,21 @@
+import type { InventoryRepositoryPort } from './InventoryRepositoryPort';
+import type { MovementLedgerReaderPort } from './MovementLedgerReaderPort';
+import type { OutboxPort } from './OutboxPort';
+import type { ReservationRepositoryPort } from './ReservationRepositoryPort';
+
+/** Repositories bound to one database transaction. */
+export interface TransactionalRepositories {
+  readonly inventory: InventoryRepositoryPort;
+  readonly reservations: ReservationRepositoryPort;
+  readonly movements: MovementLedgerReaderPort;
+  readonly outbox: OutboxPort;
+}
+
+export interface UnitOfWorkPort {
+  /**
+   * Runs `work` in one transaction: committed when it resolves, rolled back when it throws. The work
+   * may run again from the start (fresh repositories) after a ConcurrencyError, so it must not have
+   * side effects outside the repositories it is given.
+   */
+  run<T>(work: (tx: TransactionalRepositories) => Promise<T>): Promise<T>;
+}

@@ -1,0 +1,33 @@
+import { InventoryService } from '../../../src/application/InventoryService';
+import { FixedClock } from './FixedClock';
+import { InMemoryUnitOfWork } from './InMemoryUnitOfWork';
+import {
+  InMemoryInventoryRepository,
+  InMemoryMovementReader,
+  InMemoryReservationRepository,
+} from './InMemoryRepositories';
+import { SequentialIds } from './SequentialIds';
+
+export * from './FixedClock';
+export * from './InMemoryDatabase';
+export * from './InMemoryRepositories';
+export * from './InMemoryUnitOfWork';
+export * from './SequentialIds';
+
+/** An InventoryService over in-memory fakes, with handles on everything a test inspects. */
+export function inMemoryInventory(options: { defaultTtlSeconds?: number } = {}) {
+  const unitOfWork = new InMemoryUnitOfWork();
+  const clock = new FixedClock();
+  const ids = new SequentialIds();
+  const committed = () => unitOfWork.tables;
+  const service = new InventoryService({
+    unitOfWork,
+    clock,
+    ids,
+    inventoryRepository: new InMemoryInventoryRepository(committed),
+    reservationRepository: new InMemoryReservationRepository(committed),
+    movementReader: new InMemoryMovementReader(committed),
+    defaultTtlSeconds: options.defaultTtlSeconds,
+  });
+  return { service, unitOfWork, clock, ids, tables: committed };
+}
