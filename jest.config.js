@@ -5,7 +5,11 @@ const tsJest = ['ts-jest', { tsconfig: 'tsconfig.jest.json', diagnostics: false 
 const ESM_ONLY = ['cookie', 'content-disposition'];
 const esmToCjs = [
   'ts-jest',
-  { tsconfig: { allowJs: true, module: 'commonjs', esModuleInterop: true }, isolatedModules: true, diagnostics: false },
+  {
+    tsconfig: { allowJs: true, module: 'commonjs', esModuleInterop: true },
+    isolatedModules: true,
+    diagnostics: false,
+  },
 ];
 const base = {
   testEnvironment: 'node',

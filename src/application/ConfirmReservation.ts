@@ -23,9 +23,8 @@ export class ConfirmReservation {
 
       const now = this.deps.clock.now();
       const committed = reservation.confirm(now);
-      await settleLines(tx, committed, this.deps.ids, (inventory, l) =>
-        inventory.commit(orderId, l.quantity, now),
-      );
+      const context = { ids: this.deps.ids, now, change: 'COMMIT' as const };
+      await settleLines(tx, committed, context, (inventory, l) => inventory.commit(orderId, l.quantity, now));
       await tx.reservations.save(reservation);
       return { kind: 'confirmed', changed: true, reservation: toReservationView(reservation) };
     });

@@ -3,11 +3,18 @@ import type { StockLevelView } from './contracts';
 import type { QueryDependencies } from './dependencies';
 import { toStockLevelView } from './views';
 
+/** A SKU's levels with its open purchase-order request (two indexed reads, side by side). */
 export class GetStockLevel {
-  constructor(private readonly deps: Pick<QueryDependencies, 'inventoryRepository'>) {}
+  constructor(
+    private readonly deps: Pick<QueryDependencies, 'inventoryRepository' | 'purchaseOrderRepository'>,
+  ) {}
 
   async execute(rawSku: string): Promise<StockLevelView | null> {
-    const inventory = await this.deps.inventoryRepository.findBySku(Sku.of(rawSku));
-    return inventory ? toStockLevelView(inventory) : null;
+    const sku = Sku.of(rawSku);
+    const [inventory, open] = await Promise.all([
+      this.deps.inventoryRepository.findBySku(sku),
+      this.deps.purchaseOrderRepository.findOpenBySkus([sku]),
+    ]);
+    return inventory ? toStockLevelView(inventory, open.get(sku.value)) : null;
   }
 }

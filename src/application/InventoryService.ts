@@ -3,9 +3,13 @@ import type {
   ConfirmCommand,
   ConfirmOutcome,
   ListMovementsQuery,
+  ListPurchaseOrdersQuery,
   MovementPage,
+  PurchaseOrderPage,
   ReleaseCommand,
   ReleaseOutcome,
+  RemindPurchaseOrderCommand,
+  RemindPurchaseOrderOutcome,
   ReplenishCommand,
   ReplenishOutcome,
   ReservationView,
@@ -19,7 +23,9 @@ import type { CommandDependencies, QueryDependencies } from './dependencies';
 import { GetReservation } from './GetReservation';
 import { GetStockLevel } from './GetStockLevel';
 import { ListMovements } from './ListMovements';
+import { ListPurchaseOrders } from './ListPurchaseOrders';
 import { ReleaseReservation } from './ReleaseReservation';
+import { RemindPurchaseOrder } from './RemindPurchaseOrder';
 import { ReplenishStock } from './ReplenishStock';
 import { ReserveStock } from './ReserveStock';
 import { SetStockLevels } from './SetStockLevels';
@@ -44,6 +50,8 @@ export class InventoryService {
   private readonly stockLevel: GetStockLevel;
   private readonly reservation: GetReservation;
   private readonly movements: ListMovements;
+  private readonly purchaseOrders: ListPurchaseOrders;
+  private readonly purchaseOrderReminder: RemindPurchaseOrder;
 
   constructor(deps: InventoryServiceDependencies) {
     this.reserveStock = new ReserveStock(deps);
@@ -54,6 +62,8 @@ export class InventoryService {
     this.stockLevel = new GetStockLevel(deps);
     this.reservation = new GetReservation(deps);
     this.movements = new ListMovements(deps);
+    this.purchaseOrders = new ListPurchaseOrders(deps);
+    this.purchaseOrderReminder = new RemindPurchaseOrder(deps);
   }
 
   reserve(command: ReserveCommand): Promise<ReserveOutcome> {
@@ -87,5 +97,15 @@ export class InventoryService {
   /** null when the SKU does not exist. */
   listMovements(query: ListMovementsQuery): Promise<MovementPage | null> {
     return this.movements.execute(query);
+  }
+
+  /** Purchase-order requests, newest first (open ones by default). */
+  listPurchaseOrders(query: ListPurchaseOrdersQuery): Promise<PurchaseOrderPage> {
+    return this.purchaseOrders.execute(query);
+  }
+
+  /** The replenishment workflow's reminder: re-announces the request while it is open. */
+  remindPurchaseOrder(command: RemindPurchaseOrderCommand): Promise<RemindPurchaseOrderOutcome> {
+    return this.purchaseOrderReminder.execute(command);
   }
 }

@@ -29,7 +29,8 @@ export class ReleaseReservation {
 
       const now = this.deps.clock.now();
       const released = reservation.release(reason, now, sku);
-      await settleLines(tx, released, this.deps.ids, (inventory, l) =>
+      const context = { ids: this.deps.ids, now, change: 'RELEASE' as const };
+      await settleLines(tx, released, context, (inventory, l) =>
         inventory.release(orderId, l.quantity, reason, now),
       );
       await tx.reservations.save(reservation);

@@ -4,9 +4,13 @@ import type { ReplenishCommand, ReplenishOutcome } from './contracts';
 import type { CommandDependencies } from './dependencies';
 import { parseReference } from './input';
 import { toOutboxMessages } from './outbox';
+import { reviewSafetyStock } from './safetyStock';
 import { toStockLevelView } from './views';
 
-/** Goods arrived: on hand grows (a REPLENISH movement, a StockReplenished event). */
+/**
+ * Goods arrived: on hand grows (a REPLENISH movement, a StockReplenished event). When available stock
+ * is back to or above safety stock, the SKU's open purchase-order request closes in the same transaction.
+ */
 export class ReplenishStock {
   constructor(private readonly deps: CommandDependencies) {}
 
@@ -18,10 +22,12 @@ export class ReplenishStock {
     return this.deps.unitOfWork.run(async (tx) => {
       const inventory = (await tx.inventory.lockForUpdate([sku])).get(sku.value);
       if (!inventory) return { kind: 'not-found' };
-      inventory.replenish(quantity, reference, this.deps.clock.now());
+      const now = this.deps.clock.now();
+      inventory.replenish(quantity, reference, now);
       await tx.inventory.save([inventory]);
-      await tx.outbox.record(toOutboxMessages(inventory.pullEvents(), this.deps.ids));
-      return { kind: 'replenished', level: toStockLevelView(inventory) };
+      const review = await reviewSafetyStock(tx, [inventory], 'REPLENISH', { ids: this.deps.ids, now });
+      await tx.outbox.record(toOutboxMessages([...inventory.pullEvents(), ...review.events], this.deps.ids));
+      return { kind: 'replenished', level: toStockLevelView(inventory, review.open.get(sku.value)) };
     });
   }
 }

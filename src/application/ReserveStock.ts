@@ -6,6 +6,7 @@ import type { ConflictingLine, ReserveCommand, ReserveOutcome, ShortLine } from 
 import type { CommandDependencies } from './dependencies';
 import { parseLines } from './input';
 import { toOutboxMessages } from './outbox';
+import { reviewSafetyStock } from './safetyStock';
 import { toReservationView } from './views';
 
 export interface ReserveStockDependencies extends CommandDependencies {
@@ -84,11 +85,9 @@ export class ReserveStock {
 
       await tx.reservations.save(reservation);
       await tx.inventory.save(touched);
+      const review = await reviewSafetyStock(tx, touched, 'RESERVE', { ids: this.deps.ids, now });
       await tx.outbox.record(
-        toOutboxMessages(
-          touched.flatMap((i) => i.pullEvents()),
-          this.deps.ids,
-        ),
+        toOutboxMessages([...touched.flatMap((i) => i.pullEvents()), ...review.events], this.deps.ids),
       );
       return { kind: 'reserved', created: true, reservation: toReservationView(reservation) };
     });

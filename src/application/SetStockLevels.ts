@@ -3,9 +3,15 @@ import { Sku } from '../domain/Sku';
 import type { SetLevelsCommand, SetLevelsOutcome } from './contracts';
 import type { CommandDependencies } from './dependencies';
 import { toOutboxMessages } from './outbox';
+import { reviewSafetyStock } from './safetyStock';
 import { toStockLevelView } from './views';
 
-/** Creates a SKU with its levels, or sets the levels of an existing one (an operator's count). */
+/**
+ * Creates a SKU with its levels, or sets the levels of an existing one (an operator's count). Either
+ * may open a purchase-order request (stock below safety stock) or close the open one (back to or above
+ * it); the count is reviewed even when it changes nothing, so a SKU below safety stock without a
+ * request gets one.
+ */
 export class SetStockLevels {
   constructor(private readonly deps: CommandDependencies) {}
 
@@ -20,19 +26,21 @@ export class SetStockLevels {
     return this.deps.unitOfWork.run(async (tx) => {
       const now = this.deps.clock.now();
       const current = (await tx.inventory.lockForUpdate([sku])).get(sku.value);
+      const context = { ids: this.deps.ids, now };
       if (!current) {
         const created = ProductInventory.create(sku, levels, now);
         await tx.inventory.save([created]);
-        return { kind: 'created', level: toStockLevelView(created) };
+        const review = await reviewSafetyStock(tx, [created], 'SET_LEVELS', context);
+        await tx.outbox.record(toOutboxMessages([...created.pullEvents(), ...review.events], this.deps.ids));
+        return { kind: 'created', level: toStockLevelView(created, review.open.get(sku.value)) };
       }
       if (levels.onHand < current.reserved) {
         return { kind: 'below-reserved', reserved: current.reserved };
       }
-      if (current.setLevels(levels, now)) {
-        await tx.inventory.save([current]);
-        await tx.outbox.record(toOutboxMessages(current.pullEvents(), this.deps.ids));
-      }
-      return { kind: 'updated', level: toStockLevelView(current) };
+      if (current.setLevels(levels, now)) await tx.inventory.save([current]);
+      const review = await reviewSafetyStock(tx, [current], 'SET_LEVELS', context);
+      await tx.outbox.record(toOutboxMessages([...current.pullEvents(), ...review.events], this.deps.ids));
+      return { kind: 'updated', level: toStockLevelView(current, review.open.get(sku.value)) };
     });
   }
 }

@@ -17,6 +17,53 @@ export interface PurchaseOrderRequestView {
   requestedAt: string;
 }
 
+export type PurchaseOrderRequestStatus = 'OPEN' | 'CLOSED';
+
+/** A purchase-order request as operators list it. */
+export interface PurchaseOrderView {
+  id: string;
+  sku: string;
+  status: PurchaseOrderRequestStatus;
+  quantity: number;
+  /** Available stock when the request was raised. */
+  available: number;
+  safetyStock: number;
+  reorderQuantity: number;
+  requestedAt: string;
+  closedAt: string | null;
+  remindersSent: number;
+}
+
+export interface PurchaseOrderPage {
+  items: PurchaseOrderView[];
+  nextCursor: string | null;
+}
+
+export interface ListPurchaseOrdersQuery {
+  /** open (default), closed or all. */
+  status?: 'open' | 'closed' | 'all';
+  /** 1..200, default 50 */
+  limit?: number;
+  cursor?: string;
+}
+
+export interface RemindPurchaseOrderCommand {
+  sku: string;
+  requestId: string;
+  /**
+   * The reminder's number (1, 2, ...). A request that already sent this many is left alone, so a retried
+   * activity never announces the same reminder twice.
+   */
+  reminder: number;
+}
+
+export type RemindPurchaseOrderOutcome =
+  /** `reminder`: how many reminders the request has sent now (this one included). */
+  | { kind: 'reminded'; reminder: number; available: number }
+  /** Stock was replenished: nothing to remind of. */
+  | { kind: 'closed' }
+  | { kind: 'not-found' };
+
 export interface StockLevelView {
   sku: string;
   onHand: number;

@@ -2,6 +2,7 @@ import type { Clock } from '../domain/ports/Clock';
 import type { IdGenerator } from '../domain/ports/IdGenerator';
 import type { InventoryRepositoryPort } from '../domain/ports/InventoryRepositoryPort';
 import type { MovementLedgerReaderPort } from '../domain/ports/MovementLedgerReaderPort';
+import type { PurchaseOrderRequestRepositoryPort } from '../domain/ports/PurchaseOrderRequestRepositoryPort';
 import type { ReservationRepositoryPort } from '../domain/ports/ReservationRepositoryPort';
 import type { UnitOfWorkPort } from '../domain/ports/UnitOfWorkPort';
 
@@ -17,4 +18,5 @@ export interface QueryDependencies {
   inventoryRepository: InventoryRepositoryPort;
   reservationRepository: ReservationRepositoryPort;
   movementReader: MovementLedgerReaderPort;
+  purchaseOrderRepository: PurchaseOrderRequestRepositoryPort;
 }

@@ -3,16 +3,19 @@ import type { IdGenerator } from '../domain/ports/IdGenerator';
 import type { TransactionalRepositories } from '../domain/ports/UnitOfWorkPort';
 import type { ProductInventory } from '../domain/ProductInventory';
 import type { RequestedLine } from '../domain/Reservation';
+import type { StockChange } from '../domain/SafetyStockPolicy';
 import { toOutboxMessages } from './outbox';
+import { reviewSafetyStock } from './safetyStock';
 
 /**
  * Applies a reservation's released or committed lines to their stock: locks the rows (sorted), moves
- * the units, appends the movements and records the events, in the caller's transaction.
+ * the units, appends the movements, applies the safety-stock policy and records the events, in the
+ * caller's transaction.
  */
 export async function settleLines(
   tx: TransactionalRepositories,
   lines: readonly RequestedLine[],
-  ids: IdGenerator,
+  context: { ids: IdGenerator; now: Date; change: StockChange },
   apply: (inventory: ProductInventory, line: RequestedLine) => void,
 ): Promise<void> {
   if (lines.length === 0) return;
@@ -33,10 +36,8 @@ export async function settleLines(
     return inventory;
   });
   await tx.inventory.save(touched);
+  const review = await reviewSafetyStock(tx, touched, context.change, context);
   await tx.outbox.record(
-    toOutboxMessages(
-      touched.flatMap((i) => i.pullEvents()),
-      ids,
-    ),
+    toOutboxMessages([...touched.flatMap((i) => i.pullEvents()), ...review.events], context.ids),
   );
 }

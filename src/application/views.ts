@@ -1,9 +1,20 @@
 import type { ProductInventory } from '../domain/ProductInventory';
+import type { PurchaseOrderRequest } from '../domain/PurchaseOrderRequest';
 import type { Reservation } from '../domain/Reservation';
 import type { RecordedMovement } from '../domain/StockMovement';
-import type { MovementView, ReservationView, StockLevelView } from './contracts';
+import type {
+  MovementView,
+  PurchaseOrderRequestView,
+  PurchaseOrderView,
+  ReservationView,
+  StockLevelView,
+} from './contracts';
 
-export function toStockLevelView(inventory: ProductInventory): StockLevelView {
+/** `openRequest`: the SKU's open purchase-order request, if any. */
+export function toStockLevelView(
+  inventory: ProductInventory,
+  openRequest: PurchaseOrderRequest | null = null,
+): StockLevelView {
   return {
     sku: inventory.sku.value,
     onHand: inventory.onHand,
@@ -12,8 +23,32 @@ export function toStockLevelView(inventory: ProductInventory): StockLevelView {
     safetyStock: inventory.safetyStock,
     reorderQuantity: inventory.reorderQuantity,
     updatedAt: inventory.updatedAt.toISOString(),
-    // Purchase orders come with a later issue.
-    openPurchaseOrder: null,
+    openPurchaseOrder: openRequest?.isOpen ? toPurchaseOrderRequestView(openRequest) : null,
+  };
+}
+
+export function toPurchaseOrderRequestView(request: PurchaseOrderRequest): PurchaseOrderRequestView {
+  return {
+    id: request.id,
+    quantity: request.quantity,
+    available: request.availableAtRequest,
+    safetyStock: request.safetyStock,
+    requestedAt: request.requestedAt.toISOString(),
+  };
+}
+
+export function toPurchaseOrderView(request: PurchaseOrderRequest): PurchaseOrderView {
+  return {
+    id: request.id,
+    sku: request.sku.value,
+    status: request.status,
+    quantity: request.quantity,
+    available: request.availableAtRequest,
+    safetyStock: request.safetyStock,
+    reorderQuantity: request.reorderQuantity,
+    requestedAt: request.requestedAt.toISOString(),
+    closedAt: request.closedAt?.toISOString() ?? null,
+    remindersSent: request.remindersSent,
   };
 }
 

@@ -3,12 +3,14 @@ import type { Logger } from 'pino';
 import { createPrismaClient, type PrismaClient } from '../adapters/prisma/PrismaClientFactory';
 import { PrismaInventoryRepository } from '../adapters/prisma/PrismaInventoryRepository';
 import { PrismaMovementLedgerReader } from '../adapters/prisma/PrismaMovementLedgerReader';
+import { PrismaPurchaseOrderRequestRepository } from '../adapters/prisma/PrismaPurchaseOrderRequestRepository';
 import { PrismaReservationRepository } from '../adapters/prisma/PrismaReservationRepository';
 import { PrismaUnitOfWork } from '../adapters/prisma/PrismaUnitOfWork';
 import { InventoryService } from '../application/InventoryService';
 import type { Config } from '../config';
 import type { InventoryRepositoryPort } from '../domain/ports/InventoryRepositoryPort';
 import type { MovementLedgerReaderPort } from '../domain/ports/MovementLedgerReaderPort';
+import type { PurchaseOrderRequestRepositoryPort } from '../domain/ports/PurchaseOrderRequestRepositoryPort';
 import type { ReservationRepositoryPort } from '../domain/ports/ReservationRepositoryPort';
 import type { UnitOfWorkPort } from '../domain/ports/UnitOfWorkPort';
 import { createBaseContainer, type BaseCradle } from './base';
@@ -22,6 +24,7 @@ export interface PersistenceCradle {
   inventoryRepository: InventoryRepositoryPort;
   reservationRepository: ReservationRepositoryPort;
   movementReader: MovementLedgerReaderPort;
+  purchaseOrderRepository: PurchaseOrderRequestRepositoryPort;
   inventoryService: InventoryService;
 }
 
@@ -42,6 +45,9 @@ export function registerPersistence(container: AwilixContainer<BaseCradle & Pers
     movementReader: asFunction(
       ({ prisma }: PersistenceCradle) => new PrismaMovementLedgerReader(prisma),
     ).scoped(),
+    purchaseOrderRepository: asFunction(
+      ({ prisma }: PersistenceCradle) => new PrismaPurchaseOrderRequestRepository(prisma),
+    ).scoped(),
     inventoryService: asFunction(
       (c: BaseCradle & PersistenceCradle) =>
         new InventoryService({
@@ -49,6 +55,7 @@ export function registerPersistence(container: AwilixContainer<BaseCradle & Pers
           inventoryRepository: c.inventoryRepository,
           reservationRepository: c.reservationRepository,
           movementReader: c.movementReader,
+          purchaseOrderRepository: c.purchaseOrderRepository,
           clock: c.clock,
           ids: c.ids,
           defaultTtlSeconds: c.config.RESERVATION_DEFAULT_TTL_SECONDS,

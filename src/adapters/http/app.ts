@@ -29,6 +29,7 @@ import type { HealthCheck, HttpInventoryService, ReservationOrchestratorPort } f
 import { problem, ProblemError, sendProblem, type Problem } from './problems';
 import { inventoryRoutes } from './routes/inventory';
 import { operationsRoutes } from './routes/operations';
+import { purchaseOrderRoutes } from './routes/purchaseOrders';
 import { reservationRoutes } from './routes/reservations';
 import { openApiComponents } from './schemas';
 
@@ -246,6 +247,7 @@ export function buildApp(deps: BuildAppDeps): FastifyInstance {
   const authorize = authorizer(deps.tokenVerifier, app.log);
   app.register(inventoryRoutes, { inventory: deps.inventory, orchestrator: deps.orchestrator, authorize });
   app.register(reservationRoutes, { inventory: deps.inventory, orchestrator: deps.orchestrator, authorize });
+  app.register(purchaseOrderRoutes, { inventory: deps.inventory, authorize });
   app.register(operationsRoutes, {
     healthChecks: deps.healthChecks ?? {},
     healthCheckTimeoutMs: deps.config.HEALTH_CHECK_TIMEOUT_MS ?? 3000,

@@ -1,6 +1,8 @@
 import type {
   ListMovementsQuery,
+  ListPurchaseOrdersQuery,
   MovementPage,
+  PurchaseOrderPage,
   ReplenishCommand,
   ReplenishOutcome,
   ReservationView,
@@ -25,7 +27,12 @@ export interface InventoryCommands {
   replenish(command: ReplenishCommand): Promise<ReplenishOutcome>;
 }
 
-export type HttpInventoryService = InventoryQueries & InventoryCommands;
+/** Operators' view of the purchase-order requests raised below safety stock. */
+export interface PurchaseOrderQueries {
+  listPurchaseOrders(query: ListPurchaseOrdersQuery): Promise<PurchaseOrderPage>;
+}
+
+export type HttpInventoryService = InventoryQueries & InventoryCommands & PurchaseOrderQueries;
 
 export interface HealthCheckResult {
   ok: boolean;

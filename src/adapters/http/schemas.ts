@@ -102,6 +102,12 @@ export const MovementsQuery = z.strictObject({
   cursor: doc(z.string().min(1).max(512), { description: 'nextCursor of the previous page' }).optional(),
 });
 
+export const PurchaseOrdersQuery = z.strictObject({
+  status: doc(z.enum(['open', 'closed', 'all']), { description: 'Which requests, default open' }).optional(),
+  limit: doc(Limit, { description: 'Page size 1-200, default 50' }).optional(),
+  cursor: doc(z.string().min(1).max(512), { description: 'nextCursor of the previous page' }).optional(),
+});
+
 // ---- responses --------------------------------------------------------------------------------
 
 const Timestamp = doc(z.string(), { format: 'date-time' });
@@ -113,6 +119,34 @@ export const PurchaseOrderRequest = z.object({
   safetyStock: z.number().int(),
   requestedAt: Timestamp,
 });
+
+export const PurchaseOrder = doc(
+  z.object({
+    id: z.string(),
+    sku: z.string(),
+    status: z.enum(['OPEN', 'CLOSED']),
+    quantity: doc(z.number().int(), {
+      description: 'Units requested: safetyStock + reorderQuantity - available, when raised',
+    }),
+    available: doc(z.number().int(), { description: 'Available stock when the request was raised' }),
+    safetyStock: z.number().int(),
+    reorderQuantity: z.number().int(),
+    requestedAt: Timestamp,
+    closedAt: doc(Timestamp.nullable(), { description: 'When a replenishment closed it; null while open' }),
+    remindersSent: doc(z.number().int(), {
+      description: 'PurchaseOrderRequested reminders published so far',
+    }),
+  }),
+  { description: 'A purchase-order request raised when available stock fell below safety stock' },
+);
+
+export const PurchaseOrderPage = doc(
+  z.object({
+    items: doc(z.array(PurchaseOrder), { description: 'Newest first' }),
+    nextCursor: z.string().nullable(),
+  }),
+  { description: 'A page of purchase-order requests' },
+);
 
 export const StockLevel = z
   .object({

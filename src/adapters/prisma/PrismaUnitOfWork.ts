@@ -5,6 +5,7 @@ import type { PrismaClient } from './generated/client';
 import { PrismaInventoryRepository } from './PrismaInventoryRepository';
 import { PrismaMovementLedgerReader } from './PrismaMovementLedgerReader';
 import { PrismaOutbox } from './PrismaOutbox';
+import { PrismaPurchaseOrderRequestRepository } from './PrismaPurchaseOrderRequestRepository';
 import { PrismaReservationRepository } from './PrismaReservationRepository';
 
 export interface PrismaUnitOfWorkOptions {
@@ -22,6 +23,7 @@ export function repositoriesFor(db: Db): TransactionalRepositories {
     reservations: new PrismaReservationRepository(db),
     movements: new PrismaMovementLedgerReader(db),
     outbox: new PrismaOutbox(db),
+    purchaseOrders: new PrismaPurchaseOrderRequestRepository(db),
   };
 }
 

@@ -31,5 +31,24 @@ export type StockReplenished = EventOf<
   { sku: string; quantity: number; onHand: number; available: number; reference?: string }
 >;
 
-export type InventoryEvent = StockReserved | StockReleased | StockCommitted | StockReplenished;
+/**
+ * Contract fields { sku, available, safetyStock, quantity } plus `requestId` (the open request, the same
+ * in every reminder of it) and, on a reminder, `reminder` (1, 2, ...): consumers that already acted on
+ * the request recognise it by `requestId`.
+ */
+export type PurchaseOrderRequested = EventOf<
+  'PurchaseOrderRequested',
+  {
+    sku: string;
+    available: number;
+    safetyStock: number;
+    quantity: number;
+    requestId: string;
+    reorderQuantity: number;
+    reminder?: number;
+  }
+>;
+
+export type InventoryEvent =
+  StockReserved | StockReleased | StockCommitted | StockReplenished | PurchaseOrderRequested;
 export type InventoryEventType = InventoryEvent['type'];

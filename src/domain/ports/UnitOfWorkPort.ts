@@ -1,6 +1,7 @@
 import type { InventoryRepositoryPort } from './InventoryRepositoryPort';
 import type { MovementLedgerReaderPort } from './MovementLedgerReaderPort';
 import type { OutboxPort } from './OutboxPort';
+import type { PurchaseOrderRequestRepositoryPort } from './PurchaseOrderRequestRepositoryPort';
 import type { ReservationRepositoryPort } from './ReservationRepositoryPort';
 
 /** Repositories bound to one database transaction. */
@@ -9,6 +10,7 @@ export interface TransactionalRepositories {
   readonly reservations: ReservationRepositoryPort;
   readonly movements: MovementLedgerReaderPort;
   readonly outbox: OutboxPort;
+  readonly purchaseOrders: PurchaseOrderRequestRepositoryPort;
 }
 
 export interface UnitOfWorkPort {

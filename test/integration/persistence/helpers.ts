@@ -4,6 +4,7 @@ import { createPrismaClient } from '../../../src/adapters/prisma/PrismaClientFac
 import { PrismaUnitOfWork } from '../../../src/adapters/prisma/PrismaUnitOfWork';
 import { PrismaMovementLedgerReader } from '../../../src/adapters/prisma/PrismaMovementLedgerReader';
 import { PrismaReservationRepository } from '../../../src/adapters/prisma/PrismaReservationRepository';
+import { PrismaPurchaseOrderRequestRepository } from '../../../src/adapters/prisma/PrismaPurchaseOrderRequestRepository';
 import { InventoryService } from '../../../src/application/InventoryService';
 import type { PrismaClient } from '../../../src/adapters/prisma/generated/client';
 import type { IdGenerator } from '../../../src/domain/ports/IdGenerator';
@@ -21,6 +22,7 @@ export function postgresInventory(
     inventoryRepository: new PrismaInventoryRepository(prisma),
     reservationRepository: new PrismaReservationRepository(prisma),
     movementReader: new PrismaMovementLedgerReader(prisma),
+    purchaseOrderRepository: new PrismaPurchaseOrderRequestRepository(prisma),
     clock: deps.clock ?? new SystemClock(),
     ids: deps.ids ?? new CryptoIdGenerator(),
   });

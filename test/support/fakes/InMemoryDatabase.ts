@@ -1,6 +1,10 @@
 import { ConcurrencyError } from '../../../src/domain/errors';
 import type { OutboxMessage } from '../../../src/domain/ports/OutboxPort';
 import { ProductInventory, type ProductInventoryProps } from '../../../src/domain/ProductInventory';
+import {
+  PurchaseOrderRequest,
+  type PurchaseOrderRequestProps,
+} from '../../../src/domain/PurchaseOrderRequest';
 import { Reservation, type ReservationProps } from '../../../src/domain/Reservation';
 import type { RecordedMovement } from '../../../src/domain/StockMovement';
 
@@ -10,11 +14,20 @@ export interface InMemoryTables {
   reservations: Map<string, ReservationProps>;
   movements: RecordedMovement[];
   outbox: OutboxMessage[];
+  /** By request id. */
+  purchaseOrders: Map<string, PurchaseOrderRequestProps>;
   nextMovementId: number;
 }
 
 export function emptyTables(): InMemoryTables {
-  return { stock: new Map(), reservations: new Map(), movements: [], outbox: [], nextMovementId: 1 };
+  return {
+    stock: new Map(),
+    reservations: new Map(),
+    movements: [],
+    outbox: [],
+    purchaseOrders: new Map(),
+    nextMovementId: 1,
+  };
 }
 
 export function cloneTables(t: InMemoryTables): InMemoryTables {
@@ -23,6 +36,7 @@ export function cloneTables(t: InMemoryTables): InMemoryTables {
     reservations: new Map([...t.reservations].map(([k, v]) => [k, { ...v, lines: [...v.lines] }])),
     movements: [...t.movements],
     outbox: [...t.outbox],
+    purchaseOrders: new Map([...t.purchaseOrders].map(([k, v]) => [k, { ...v }])),
     nextMovementId: t.nextMovementId,
   };
 }
@@ -84,4 +98,45 @@ export function readInventory(t: InMemoryTables, sku: string): ProductInventory 
 export function readReservation(t: InMemoryTables, orderId: string): Reservation | null {
   const props = t.reservations.get(orderId);
   return props ? Reservation.restore(props) : null;
+}
+
+export function snapshotPurchaseOrder(r: PurchaseOrderRequest): PurchaseOrderRequestProps {
+  return {
+    id: r.id,
+    sku: r.sku,
+    status: r.status,
+    quantity: r.quantity,
+    availableAtRequest: r.availableAtRequest,
+    safetyStock: r.safetyStock,
+    reorderQuantity: r.reorderQuantity,
+    requestedAt: r.requestedAt,
+    closedAt: r.closedAt,
+    remindersSent: r.remindersSent,
+  };
+}
+
+/**
+ * The Postgres adapter's rules: at most one OPEN request per SKU (the partial unique index), updates
+ * only of a request still OPEN with the reminder count it was loaded with.
+ */
+export function writePurchaseOrders(t: InMemoryTables, requests: readonly PurchaseOrderRequest[]): void {
+  for (const r of requests.filter((x) => x.hasChanges)) {
+    const current = t.purchaseOrders.get(r.id);
+    if (r.isNew) {
+      const openOfSku = [...t.purchaseOrders.values()].some(
+        (p) => p.sku.value === r.sku.value && p.status === 'OPEN',
+      );
+      if (current || (r.isOpen && openOfSku)) {
+        throw new ConcurrencyError(`purchase-order request of ${r.sku.value} opened concurrently`);
+      }
+    } else if (current?.status !== 'OPEN' || current.remindersSent !== r.loadedRemindersSent) {
+      throw new ConcurrencyError(`purchase-order request ${r.id} changed concurrently`);
+    }
+    t.purchaseOrders.set(r.id, snapshotPurchaseOrder(r));
+  }
+}
+
+export function readPurchaseOrder(t: InMemoryTables, id: string): PurchaseOrderRequest | null {
+  const props = t.purchaseOrders.get(id);
+  return props ? PurchaseOrderRequest.restore({ ...props }) : null;
 }

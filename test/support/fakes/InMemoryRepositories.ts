@@ -4,7 +4,12 @@ import type {
   MovementPageRequest,
 } from '../../../src/domain/ports/MovementLedgerReaderPort';
 import type { OutboxMessage, OutboxPort } from '../../../src/domain/ports/OutboxPort';
+import type {
+  PurchaseOrderRequestPageRequest,
+  PurchaseOrderRequestRepositoryPort,
+} from '../../../src/domain/ports/PurchaseOrderRequestRepositoryPort';
 import type { ReservationRepositoryPort } from '../../../src/domain/ports/ReservationRepositoryPort';
+import type { PurchaseOrderRequest } from '../../../src/domain/PurchaseOrderRequest';
 import type { OrderId } from '../../../src/domain/OrderId';
 import type { ProductInventory } from '../../../src/domain/ProductInventory';
 import type { Reservation } from '../../../src/domain/Reservation';
@@ -12,8 +17,10 @@ import type { Sku } from '../../../src/domain/Sku';
 import type { RecordedMovement } from '../../../src/domain/StockMovement';
 import {
   readInventory,
+  readPurchaseOrder,
   readReservation,
   writeInventories,
+  writePurchaseOrders,
   writeReservation,
   type InMemoryTables,
 } from './InMemoryDatabase';
@@ -76,5 +83,42 @@ export class InMemoryOutbox implements OutboxPort {
 
   async record(messages: readonly OutboxMessage[]): Promise<void> {
     this.tables().outbox.push(...messages);
+  }
+}
+
+export class InMemoryPurchaseOrderRepository implements PurchaseOrderRequestRepositoryPort {
+  /** SKU lists of every findOpenBySkus call, to check which commands look requests up. */
+  readonly lookups: string[][] = [];
+  constructor(private readonly tables: () => InMemoryTables) {}
+
+  async findOpenBySkus(skus: readonly Sku[]): Promise<Map<string, PurchaseOrderRequest>> {
+    const wanted = new Set(skus.map((s) => s.value));
+    this.lookups.push([...wanted].sort());
+    const found = new Map<string, PurchaseOrderRequest>();
+    for (const props of this.tables().purchaseOrders.values()) {
+      if (props.status === 'OPEN' && wanted.has(props.sku.value)) {
+        found.set(props.sku.value, readPurchaseOrder(this.tables(), props.id)!);
+      }
+    }
+    return found;
+  }
+
+  async findById(id: string): Promise<PurchaseOrderRequest | null> {
+    return readPurchaseOrder(this.tables(), id);
+  }
+
+  async save(requests: readonly PurchaseOrderRequest[]): Promise<void> {
+    writePurchaseOrders(this.tables(), requests);
+  }
+
+  async list(page: PurchaseOrderRequestPageRequest): Promise<PurchaseOrderRequest[]> {
+    const key = (at: Date, id: string) => `${String(at.getTime()).padStart(15, '0')}|${id}`;
+    const after = page.after ? key(page.after.requestedAt, page.after.id) : undefined;
+    return [...this.tables().purchaseOrders.values()]
+      .filter((p) => page.status === null || p.status === page.status)
+      .filter((p) => after === undefined || key(p.requestedAt, p.id) < after)
+      .sort((a, b) => (key(b.requestedAt, b.id) < key(a.requestedAt, a.id) ? -1 : 1))
+      .slice(0, page.limit)
+      .map((p) => readPurchaseOrder(this.tables(), p.id)!);
   }
 }

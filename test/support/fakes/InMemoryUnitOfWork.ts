@@ -5,6 +5,7 @@ import {
   InMemoryInventoryRepository,
   InMemoryMovementReader,
   InMemoryOutbox,
+  InMemoryPurchaseOrderRepository,
   InMemoryReservationRepository,
 } from './InMemoryRepositories';
 
@@ -19,6 +20,8 @@ export class InMemoryUnitOfWork implements UnitOfWorkPort {
   rollbacks = 0;
   /** Inventory repositories handed to transactions, to inspect their lock requests. */
   readonly inventoryRepositories: InMemoryInventoryRepository[] = [];
+  /** Purchase-order repositories handed to transactions, to inspect their look-ups. */
+  readonly purchaseOrderRepositories: InMemoryPurchaseOrderRepository[] = [];
   private queue: Promise<unknown> = Promise.resolve();
   private beforeCommitHook: ((tx: InMemoryTables) => void) | undefined;
 
@@ -41,12 +44,15 @@ export class InMemoryUnitOfWork implements UnitOfWorkPort {
     const tables = () => working;
     const inventory = new InMemoryInventoryRepository(tables);
     this.inventoryRepositories.push(inventory);
+    const purchaseOrders = new InMemoryPurchaseOrderRepository(tables);
+    this.purchaseOrderRepositories.push(purchaseOrders);
     try {
       const result = await work({
         inventory,
         reservations: new InMemoryReservationRepository(tables),
         movements: new InMemoryMovementReader(tables),
         outbox: new InMemoryOutbox(tables),
+        purchaseOrders,
       });
       const hook = this.beforeCommitHook;
       this.beforeCommitHook = undefined;

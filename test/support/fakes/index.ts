@@ -4,6 +4,7 @@ import { InMemoryUnitOfWork } from './InMemoryUnitOfWork';
 import {
   InMemoryInventoryRepository,
   InMemoryMovementReader,
+  InMemoryPurchaseOrderRepository,
   InMemoryReservationRepository,
 } from './InMemoryRepositories';
 import { SequentialIds } from './SequentialIds';
@@ -27,6 +28,7 @@ export function inMemoryInventory(options: { defaultTtlSeconds?: number } = {}) 
     inventoryRepository: new InMemoryInventoryRepository(committed),
     reservationRepository: new InMemoryReservationRepository(committed),
     movementReader: new InMemoryMovementReader(committed),
+    purchaseOrderRepository: new InMemoryPurchaseOrderRepository(committed),
     defaultTtlSeconds: options.defaultTtlSeconds,
   });
   return { service, unitOfWork, clock, ids, tables: committed };

@@ -15,8 +15,11 @@ import type {
   SetLevelsOutcome,
   StockLevelView,
   ListMovementsQuery,
+  ListPurchaseOrdersQuery,
   MovementPage,
   MovementView,
+  PurchaseOrderPage,
+  PurchaseOrderView,
 } from '../../../src/application/contracts';
 import { buildApp, type BuildAppDeps } from '../../../src/adapters/http/app';
 import { JwtTokenVerifier, mintToken, type JwtSettings, type Scope } from '../../../src/adapters/http/auth';
@@ -48,11 +51,28 @@ export class FakeInventory implements HttpInventoryService, ReservationOrchestra
   >();
   readonly reservations = new Map<string, ReservationView>();
   readonly movements: MovementView[] = [];
+  /** Newest first, as the application returns them. */
+  readonly purchaseOrders: PurchaseOrderView[] = [];
   readonly calls: { method: string; arg: unknown }[] = [];
 
   private view(sku: string): StockLevelView {
     const l = this.levels.get(sku)!;
-    return { sku, ...l, available: l.onHand - l.reserved, updatedAt: NOW, openPurchaseOrder: null };
+    const open = this.purchaseOrders.find((p) => p.sku === sku && p.status === 'OPEN');
+    return {
+      sku,
+      ...l,
+      available: l.onHand - l.reserved,
+      updatedAt: NOW,
+      openPurchaseOrder: open
+        ? {
+            id: open.id,
+            quantity: open.quantity,
+            available: open.available,
+            safetyStock: open.safetyStock,
+            requestedAt: open.requestedAt,
+          }
+        : null,
+    };
   }
 
   async setLevels(cmd: SetLevelsCommand): Promise<SetLevelsOutcome> {
@@ -94,6 +114,18 @@ export class FakeInventory implements HttpInventoryService, ReservationOrchestra
     if (!this.levels.has(q.sku)) return null;
     const items = this.movements.filter((m) => m.sku === q.sku).slice(0, q.limit ?? 50);
     return { items, nextCursor: items.length === (q.limit ?? 50) ? 'next' : null };
+  }
+
+  async listPurchaseOrders(q: ListPurchaseOrdersQuery): Promise<PurchaseOrderPage> {
+    this.calls.push({ method: 'listPurchaseOrders', arg: q });
+    if (q.cursor === 'bad')
+      throw new ValidationError(ErrorCodes.INVALID_CURSOR, 'cursor is not valid', { cursor: q.cursor });
+    const status = q.status ?? 'open';
+    const limit = q.limit ?? 50;
+    const start = q.cursor ? Number(q.cursor.replace(/^c/, '')) || 0 : 0;
+    const matching = this.purchaseOrders.filter((p) => status === 'all' || p.status === status.toUpperCase());
+    const items = matching.slice(start, start + limit);
+    return { items, nextCursor: start + limit < matching.length ? `c${start + limit}` : null };
   }
 
   async reserve(cmd: ReserveCommand): Promise<ReserveOutcome> {
@@ -237,6 +269,7 @@ export const PROTECTED_ROUTES: RouteSample[] = [
     payload: { orderId: 'o-1', lines: [{ sku: 'SKU-1', quantity: 1 }] },
   },
   { method: 'GET', url: '/reservations/o-1', path: '/reservations/{orderId}', scope: 'inventory:read' },
+  { method: 'GET', url: '/purchase-orders', path: '/purchase-orders', scope: 'inventory:read' },
 ];
 
 export const PROBLEM_TYPE = (slug: string) => `https://inventory-service/problems/${slug}`;
