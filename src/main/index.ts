@@ -1,4 +1,4 @@
-import '../../tracing';
+import { tracingPipeline } from '../../tracing';
 import { ConfigError, loadConfig } from '../config';
 import { startService } from './service';
 
@@ -27,13 +27,17 @@ async function main(): Promise<void> {
     // A second signal, or a drain that hangs past the grace period, exits hard.
     const hard = setTimeout(() => process.exit(1), config.SHUTDOWN_GRACE_MS + 5000);
     hard.unref();
-    service.close().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        logger.error({ err }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
+    service
+      .close()
+      // Export the spans still buffered (the last requests' traces) before the process goes.
+      .then(() => tracingPipeline()?.shutdown())
+      .then(
+        () => process.exit(0),
+        (err: unknown) => {
+          logger.error({ err }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
   };
   process.on('SIGINT', shutdown);
   process.on('SIGTERM', shutdown);

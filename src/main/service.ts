@@ -17,6 +17,7 @@ import {
   type RunningComponent,
 } from '../container/messaging';
 import { registerPersistence, type PersistenceCradle } from '../container/persistence';
+import { replenishmentWorkerOverrides, startReplenishmentDispatcher } from '../container/replenishment';
 import {
   createConfiguredReservationWorker,
   registerTemporal,
@@ -33,6 +34,8 @@ export interface RunningService {
   readonly container: AwilixContainer<ServiceCradle>;
   /** The HTTP server, when this process has the api role. */
   readonly http?: HttpServerHandle;
+  /** Settles when this process's worker stops polling (rejects when it failed); undefined without the worker role. */
+  readonly workerStopped?: Promise<void>;
   /** Graceful: stop accepting, drain, stop worker/bridge/relay, close every pool. Idempotent. */
   close(): Promise<void>;
 }
@@ -105,6 +108,7 @@ export async function startService(config: Config, logger?: Logger): Promise<Run
   const components: RunningComponent[] = [];
   let worker: StartedReservationWorker | undefined;
   let workerRun: Promise<void> | undefined;
+  let workerStopped: Promise<void> | undefined;
   let http: HttpServerHandle | undefined;
   let closing: Promise<void> | undefined;
 
@@ -122,10 +126,12 @@ export async function startService(config: Config, logger?: Logger): Promise<Run
 
   try {
     if (roles.has('worker')) {
-      worker = await createConfiguredReservationWorker(container);
-      workerRun = worker.run().catch((err: unknown) => {
+      worker = await createConfiguredReservationWorker(container, replenishmentWorkerOverrides(container));
+      workerStopped = worker.run();
+      workerRun = workerStopped.catch((err: unknown) => {
         log.error({ err }, 'reservation worker stopped with an error');
       });
+      components.push(startReplenishmentDispatcher(container));
     }
     if (roles.has('relay')) components.push(startOutboxRelay(container));
     if (roles.has('bridge')) components.push(startOrderEventsBridge(container));
@@ -159,5 +165,5 @@ export async function startService(config: Config, logger?: Logger): Promise<Run
     await close();
     throw error;
   }
-  return { container, http, close };
+  return { container, http, workerStopped, close };
 }

@@ -1,0 +1,7 @@
+export {
+  createReservationActivities,
+  toActivityFailure,
+  type ReservationActivities,
+  type ReservationActivitiesCradle,
+  type ReservationUseCases,
+} from './reservation';
