@@ -1,4 +1,4 @@
-import '../../tracing';
+import { tracingPipeline } from '../../tracing';
 import { loadConfig, type Config } from '../config';
 import { startService, type RunningService } from './service';
 
@@ -20,13 +20,16 @@ export async function runWorkerProcess(config: Config = loadConfig()): Promise<n
   process.once('SIGTERM', stop);
   let exitCode = 0;
   try {
-    service = await startService({ ...config, ROLES: ['worker'] });
+    service = await startService({ ...config, ROLES: ['worker'] }, { tracing: tracingPipeline() });
     const logger = service.container.resolve('logger');
     // A signal that arrived while connecting and bundling means: do not start polling at all.
     if (stopping) {
       await service.close();
     } else {
-      logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, namespace: config.TEMPORAL_NAMESPACE }, 'worker ready');
+      logger.info(
+        { taskQueue: config.TEMPORAL_TASK_QUEUE, namespace: config.TEMPORAL_NAMESPACE },
+        'worker ready',
+      );
       await service.workerStopped?.catch((error: unknown) => {
         logger.error({ err: error }, 'reservation worker failed');
         exitCode = 1;
@@ -39,6 +42,10 @@ export async function runWorkerProcess(config: Config = loadConfig()): Promise<n
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
     await service?.close();
+    // Export the spans still buffered before the process exits.
+    await tracingPipeline()
+      ?.shutdown()
+      .catch(() => undefined);
   }
   return exitCode;
 }
