@@ -5,6 +5,7 @@ import type { MovementLedgerReaderPort } from '../domain/ports/MovementLedgerRea
 import type { PurchaseOrderRequestRepositoryPort } from '../domain/ports/PurchaseOrderRequestRepositoryPort';
 import type { ReservationRepositoryPort } from '../domain/ports/ReservationRepositoryPort';
 import type { UnitOfWorkPort } from '../domain/ports/UnitOfWorkPort';
+import type { StockLevelReaderPort } from './ports';
 
 /** What the commands need: every command is one unit of work. */
 export interface CommandDependencies {
@@ -19,4 +20,6 @@ export interface QueryDependencies {
   reservationRepository: ReservationRepositoryPort;
   movementReader: MovementLedgerReaderPort;
   purchaseOrderRepository: PurchaseOrderRequestRepositoryPort;
+  /** Stock levels in one query (the hot read path); without it, two repository reads. */
+  stockLevelReader?: StockLevelReaderPort;
 }

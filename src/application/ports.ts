@@ -1,9 +1,11 @@
+import type { Sku } from '../domain/Sku';
 import type {
   ConfirmOutcome,
   ReleaseCommand,
   ReleaseOutcome,
   ReserveCommand,
   ReserveOutcome,
+  StockLevelView,
 } from './contracts';
 
 /**
@@ -23,6 +25,14 @@ export type SignalDelivery = 'signalled' | 'no-workflow';
 export interface OrderSignalPort {
   confirm(orderId: string): Promise<SignalDelivery>;
   cancel(orderId: string, reason?: string): Promise<SignalDelivery>;
+}
+
+/**
+ * The read side of GET /inventory/:sku: a SKU's view (levels and open purchase-order request) in one
+ * query, exactly what GetStockLevel composes from the repositories, without loading aggregates.
+ */
+export interface StockLevelReaderPort {
+  findStockLevel(sku: Sku): Promise<StockLevelView | null>;
 }
 
 export type { ConfirmOutcome };

@@ -1,12 +1,15 @@
 import { asFunction, type AwilixContainer } from 'awilix';
 import type { Logger } from 'pino';
-import { createPrismaClient, type PrismaClient } from '../adapters/prisma/PrismaClientFactory';
+import type { Pool } from 'pg';
+import { PgStockLevelReader } from '../adapters/prisma/PgStockLevelReader';
+import { createPgPool, createPrismaClient, type PrismaClient } from '../adapters/prisma/PrismaClientFactory';
 import { PrismaInventoryRepository } from '../adapters/prisma/PrismaInventoryRepository';
 import { PrismaMovementLedgerReader } from '../adapters/prisma/PrismaMovementLedgerReader';
 import { PrismaPurchaseOrderRequestRepository } from '../adapters/prisma/PrismaPurchaseOrderRequestRepository';
 import { PrismaReservationRepository } from '../adapters/prisma/PrismaReservationRepository';
 import { PrismaUnitOfWork } from '../adapters/prisma/PrismaUnitOfWork';
 import { InventoryService } from '../application/InventoryService';
+import type { StockLevelReaderPort } from '../application/ports';
 import type { Config } from '../config';
 import type { InventoryRepositoryPort } from '../domain/ports/InventoryRepositoryPort';
 import type { MovementLedgerReaderPort } from '../domain/ports/MovementLedgerReaderPort';
@@ -16,8 +19,12 @@ import type { UnitOfWorkPort } from '../domain/ports/UnitOfWorkPort';
 import { createBaseContainer, type BaseCradle } from './base';
 
 export interface PersistenceCradle {
-  /** Singleton: one connection pool per process, disconnected when the container is disposed. */
+  /** Singleton: the process's one connection pool, ended when the container is disposed. */
+  pgPool: Pool;
+  /** Singleton over pgPool, disconnected when the container is disposed. */
   prisma: PrismaClient;
+  /** Singleton: the hot read path (GET /inventory/:sku) in plain SQL on pgPool. */
+  stockLevelReader: StockLevelReaderPort;
   /** Scoped (per request / activity) from here down. */
   unitOfWork: UnitOfWorkPort;
   /** Non-transactional reads. */
@@ -30,11 +37,21 @@ export interface PersistenceCradle {
 
 export function registerPersistence(container: AwilixContainer<BaseCradle & PersistenceCradle>): void {
   container.register({
-    prisma: asFunction(({ config }: BaseCradle) =>
-      createPrismaClient({ connectionString: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE }),
+    pgPool: asFunction(({ config, logger }: BaseCradle) =>
+      createPgPool({
+        connectionString: config.DATABASE_URL,
+        poolSize: config.DATABASE_POOL_SIZE,
+        onIdleClientError: (err) => logger.warn({ err }, 'idle Postgres connection failed'),
+      }),
     )
       .singleton()
+      .disposer((pool) => pool.end()),
+    prisma: asFunction(({ pgPool }: PersistenceCradle) => createPrismaClient({ pool: pgPool }))
+      .singleton()
       .disposer((prisma) => prisma.$disconnect()),
+    stockLevelReader: asFunction(
+      ({ pgPool }: PersistenceCradle) => new PgStockLevelReader(pgPool),
+    ).singleton(),
     unitOfWork: asFunction(({ prisma }: PersistenceCradle) => new PrismaUnitOfWork({ prisma })).scoped(),
     inventoryRepository: asFunction(
       ({ prisma }: PersistenceCradle) => new PrismaInventoryRepository(prisma),
@@ -56,6 +73,7 @@ export function registerPersistence(container: AwilixContainer<BaseCradle & Pers
           reservationRepository: c.reservationRepository,
           movementReader: c.movementReader,
           purchaseOrderRepository: c.purchaseOrderRepository,
+          stockLevelReader: c.stockLevelReader,
           clock: c.clock,
           ids: c.ids,
           defaultTtlSeconds: c.config.RESERVATION_DEFAULT_TTL_SECONDS,

@@ -12,6 +12,13 @@ import {
   type ReservationWorker,
   type ReservationWorkerOptions,
 } from '../adapters/temporal/worker';
+import type { ServiceMetrics } from '../adapters/observability/metrics';
+import {
+  MeteredReservationOrchestrator,
+  recordRelease,
+  releaseMetricsInterceptor,
+} from '../adapters/observability/reservationMetrics';
+import { tracingClientInterceptors, type TemporalTracing } from '../adapters/temporal/tracing';
 import type { BaseCradle } from './base';
 
 /** The client side of Temporal: what the HTTP façade and the RabbitMQ bridge resolve. */
@@ -25,6 +32,16 @@ export interface TemporalCradle {
 
 type Needs = BaseCradle & TemporalCradle & ReservationActivitiesCradle;
 
+/**
+ * Optional registrations of the service container: `tracing` (the process's tracing pipeline, see
+ * tracing.ts) and `metrics` (ServiceMetrics). Without them Temporal runs untraced and uncounted.
+ */
+function optional<T>(container: AwilixContainer, name: 'tracing' | 'metrics'): T | undefined {
+  return container.hasRegistration(name) ? (container.resolve(name) as T | undefined) : undefined;
+}
+const tracingOf = (c: AwilixContainer) => optional<TemporalTracing>(c, 'tracing');
+const metricsOf = (c: AwilixContainer) => optional<ServiceMetrics>(c, 'metrics');
+
 /** One scope per direct call, as the activities do. */
 async function releaseInOwnScope<C extends ReservationActivitiesCradle>(
   container: AwilixContainer<C>,
@@ -32,7 +49,10 @@ async function releaseInOwnScope<C extends ReservationActivitiesCradle>(
 ): Promise<ReleaseOutcome> {
   const scope = container.createScope();
   try {
-    return await scope.resolve('inventoryService').release(command);
+    const outcome = await scope.resolve('inventoryService').release(command);
+    const metrics = metricsOf(container as AwilixContainer);
+    if (metrics) recordRelease(metrics, command, outcome);
+    return outcome;
   } finally {
     await scope.dispose();
   }
@@ -55,17 +75,22 @@ export function registerTemporal<C extends BaseCradle & ReservationActivitiesCra
       .disposer((connection) => connection.close()),
     temporalClient: asFunction(
       ({ config, temporalConnection }: Needs) =>
-        new Client({ connection: temporalConnection, namespace: config.TEMPORAL_NAMESPACE }),
-    ).singleton(),
-    orchestrator: asFunction(
-      ({ config, temporalClient }: Needs) =>
-        new TemporalReservationOrchestrator({
-          client: temporalClient,
-          taskQueue: config.TEMPORAL_TASK_QUEUE,
-          defaultTtlSeconds: config.RESERVATION_DEFAULT_TTL_SECONDS,
-          releaseDirectly: (command) => releaseInOwnScope(container, command),
+        new Client({
+          connection: temporalConnection,
+          namespace: config.TEMPORAL_NAMESPACE,
+          interceptors: tracingClientInterceptors(tracingOf(container)),
         }),
     ).singleton(),
+    orchestrator: asFunction(({ config, temporalClient }: Needs) => {
+      const orchestrator = new TemporalReservationOrchestrator({
+        client: temporalClient,
+        taskQueue: config.TEMPORAL_TASK_QUEUE,
+        defaultTtlSeconds: config.RESERVATION_DEFAULT_TTL_SECONDS,
+        releaseDirectly: (command) => releaseInOwnScope(container, command),
+      });
+      const metrics = metricsOf(container);
+      return metrics ? new MeteredReservationOrchestrator(orchestrator, metrics) : orchestrator;
+    }).singleton(),
     orderSignals: asFunction(
       ({ temporalClient }: Needs) => new TemporalOrderSignals({ client: temporalClient }),
     ).singleton(),
@@ -87,6 +112,7 @@ export async function createConfiguredReservationWorker<C extends BaseCradle & R
   overrides: Partial<Omit<ReservationWorkerOptions<C>, 'container' | 'connection'>> = {},
 ): Promise<StartedReservationWorker> {
   const config = container.resolve('config');
+  const metrics = metricsOf(container);
   installTemporalRuntime(config, container.resolve('logger'));
   const connection = await createWorkerConnection(config);
   try {
@@ -97,6 +123,8 @@ export async function createConfiguredReservationWorker<C extends BaseCradle & R
       taskQueue: config.TEMPORAL_TASK_QUEUE,
       logger: container.resolve('logger'),
       shutdownGraceTime: config.SHUTDOWN_GRACE_MS,
+      tracing: tracingOf(container),
+      activityInterceptors: metrics ? [releaseMetricsInterceptor(metrics)] : [],
       ...overrides,
     });
     return {

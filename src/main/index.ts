@@ -17,7 +17,7 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  const service = await startService(config);
+  const service = await startService(config, { tracing: tracingPipeline() });
   const logger = service.container.resolve('logger');
   let stopping = false;
   const shutdown = (signal: NodeJS.Signals) => {

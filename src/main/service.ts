@@ -5,6 +5,7 @@ import { buildApp } from '../adapters/http/app';
 import type { HealthCheck } from '../adapters/http/ports';
 import { startHttpServer, type HttpServerHandle } from '../adapters/http/server';
 import { ServiceMetrics } from '../adapters/observability/metrics';
+import type { TemporalTracing } from '../adapters/temporal/tracing';
 import type { Config } from '../config';
 import { createBaseContainer, type BaseCradle } from '../container/base';
 import {
@@ -43,12 +44,25 @@ export interface RunningService {
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { version } = require('../../package.json') as { version: string };
 
-export function createServiceContainer(config: Config, logger?: Logger): AwilixContainer<ServiceCradle> {
+export interface ServiceOptions {
+  logger?: Logger;
+  /**
+   * The process's tracing pipeline (tracing.ts `tracingPipeline()`): Temporal's client, workflow and
+   * activity spans go through its span processor, with its resource. Untraced without it.
+   */
+  tracing?: TemporalTracing;
+}
+
+export function createServiceContainer(
+  config: Config,
+  { logger, tracing }: ServiceOptions = {},
+): AwilixContainer<ServiceCradle> {
   const container = createBaseContainer<ServiceCradle>(config, logger);
   registerPersistence(container);
   registerTemporal(container);
   registerMessaging(container);
   container.register({ metrics: asValue(new ServiceMetrics()) } as never);
+  if (tracing) container.register({ tracing: asValue(tracing) } as never);
   return container;
 }
 
@@ -98,8 +112,8 @@ function coreHealthChecks(
  * Starts the roles of ROLES in this process: api (HTTP façade), worker (reservation workflows and
  * activities), bridge (order.events → signals) and relay (outbox → inventory.events).
  */
-export async function startService(config: Config, logger?: Logger): Promise<RunningService> {
-  const container = createServiceContainer(config, logger);
+export async function startService(config: Config, options: ServiceOptions = {}): Promise<RunningService> {
+  const container = createServiceContainer(config, options);
   const log = container.resolve('logger');
   const roles = new Set(config.ROLES);
   const metrics = container.resolve('metrics');

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
 
 export const SCOPES = ['inventory:read', 'inventory:reserve', 'inventory:admin'] as const;
@@ -26,6 +27,13 @@ export interface JwtSettings {
   audience: string;
 }
 
+export interface VerifiedTokenCacheOptions {
+  /** Verified tokens remembered until they expire; 0 turns the cache off. Default 10,000. */
+  maxEntries?: number;
+  /** Milliseconds since the epoch (tests pass a fake clock). */
+  now?: () => number;
+}
+
 const ALGORITHM = 'HS256';
 /** Tokens far beyond any real JWT are rejected before any crypto. */
 const MAX_TOKEN_LENGTH = 8192;
@@ -33,21 +41,50 @@ const MAX_TOKEN_LENGTH = 8192;
 /**
  * HS256 JWTs: issuer and audience must match the configuration, `exp` is required, and the
  * `scope` claim holds space-separated scopes (RFC 8693 style).
+ *
+ * A caller sends the same token on every request until it expires, so a verified token's principal is
+ * remembered, keyed by the token's SHA-256 (no bearer credential kept in memory), until its `exp`:
+ * never longer than verifying it again would accept it. Rejections are not remembered. The oldest
+ * entry makes room when the cache is full.
  */
 export class JwtTokenVerifier implements TokenVerifier {
   private readonly key: Uint8Array;
+  private readonly verified = new Map<string, { principal: Principal; expiresAtMs: number }>();
+  private readonly maxEntries: number;
+  private readonly now: () => number;
 
   constructor(
     private readonly settings: JwtSettings,
     private readonly clockToleranceSeconds = 5,
+    cache: VerifiedTokenCacheOptions = {},
   ) {
     this.key = new TextEncoder().encode(settings.secret);
+    this.maxEntries = cache.maxEntries ?? 10_000;
+    this.now = cache.now ?? Date.now;
   }
 
   async verify(token: string): Promise<Principal> {
     if (token.length === 0 || token.length > MAX_TOKEN_LENGTH) {
       throw new InvalidTokenError('malformed token');
     }
+    if (this.maxEntries === 0) return (await this.verifyJwt(token)).principal;
+    const digest = createHash('sha256').update(token).digest('base64');
+    const hit = this.verified.get(digest);
+    if (hit) {
+      if (this.now() < hit.expiresAtMs) return hit.principal;
+      this.verified.delete(digest);
+    }
+    const { principal, expiresAtMs } = await this.verifyJwt(token);
+    if (this.now() < expiresAtMs) {
+      if (this.verified.size >= this.maxEntries) {
+        this.verified.delete(this.verified.keys().next().value!);
+      }
+      this.verified.set(digest, { principal, expiresAtMs });
+    }
+    return principal;
+  }
+
+  private async verifyJwt(token: string): Promise<{ principal: Principal; expiresAtMs: number }> {
     try {
       const { payload } = await jwtVerify(token, this.key, {
         algorithms: [ALGORITHM],
@@ -57,10 +94,12 @@ export class JwtTokenVerifier implements TokenVerifier {
         clockTolerance: this.clockToleranceSeconds,
       });
       const scope = typeof payload.scope === 'string' ? payload.scope : '';
-      return {
+      const principal: Principal = Object.freeze({
         subject: typeof payload.sub === 'string' ? payload.sub : 'anonymous',
         scopes: new Set(scope.split(' ').filter(Boolean)),
-      };
+      });
+      // requiredClaims made jose check that exp is a number.
+      return { principal, expiresAtMs: (payload.exp as number) * 1000 };
     } catch (err) {
       if (err instanceof joseErrors.JWTExpired) throw new InvalidTokenError('token expired');
       if (err instanceof joseErrors.JWTClaimValidationFailed) {

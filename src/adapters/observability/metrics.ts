@@ -28,7 +28,7 @@ export class ServiceMetrics {
     const registers = [this.registry];
     this.reservations = new Counter({
       name: 'inventory_reservations_total',
-      help: 'Reserve requests by outcome (reserved, repeat, insufficient-stock, unknown-sku, quantity-conflict, reservation-closed, error)',
+      help: 'Reserve requests by outcome (reserved, repeat, insufficient-stock, unknown-sku, quantity-conflict, reservation-closed, invalid, error)',
       labelNames: ['outcome'],
       registers,
     });

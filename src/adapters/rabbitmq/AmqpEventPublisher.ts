@@ -1,3 +1,4 @@
+import { context, propagation, ROOT_CONTEXT } from '@opentelemetry/api';
 import type { ChannelModel, ConfirmChannel, Options } from 'amqplib';
 import type { Logger } from 'pino';
 import { BrokerUnavailableError, type AmqpConnection } from './AmqpConnection';
@@ -84,12 +85,16 @@ export class AmqpEventPublisher {
       const confirm = new Promise<Error | null>((resolve) => (resolveConfirm = resolve));
       let writable: boolean;
       try {
-        writable = channel.publish(
-          event.exchange ?? Topology.inventoryExchange,
-          event.type,
-          event.body,
-          messageOptions(event),
-          (err) => resolveConfirm(err ? (err instanceof Error ? err : new Error(String(err))) : null),
+        // In the trace the event's headers carry: the amqplib instrumentation's publish span (which
+        // rewrites traceparent) then stays in the trace of the transaction that recorded the event.
+        writable = context.with(propagation.extract(ROOT_CONTEXT, event.headers), () =>
+          channel.publish(
+            event.exchange ?? Topology.inventoryExchange,
+            event.type,
+            event.body,
+            messageOptions(event),
+            (err) => resolveConfirm(err ? (err instanceof Error ? err : new Error(String(err))) : null),
+          ),
         );
       } catch (err) {
         // "Channel closed": this event and the rest of the batch were never sent.

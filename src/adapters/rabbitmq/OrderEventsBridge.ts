@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import {
   context,
+  isSpanContextValid,
   propagation,
   ROOT_CONTEXT,
   SpanKind,
@@ -48,6 +49,21 @@ interface ConsumerSession {
 }
 
 const tracer = trace.getTracer('inventory-service/order-events-bridge');
+
+/**
+ * The trace the message carries (its traceparent header), so that the process span and everything done
+ * inside it (the signal to Temporal, the workflow's handling, the release activity and its SQL) continue
+ * order-service's trace. The amqplib instrumentation's consumer span, when it is current and already in
+ * that trace, stays the parent.
+ */
+export function producerContext(msg: Pick<ConsumeMessage, 'properties'>): Context {
+  const headers = (msg.properties.headers ?? {}) as Record<string, unknown>;
+  const carried = propagation.extract(ROOT_CONTEXT, headers);
+  const carriedSpan = trace.getSpanContext(carried);
+  const activeSpan = trace.getSpanContext(context.active());
+  if (!carriedSpan || !isSpanContextValid(carriedSpan)) return activeSpan ? context.active() : ROOT_CONTEXT;
+  return activeSpan?.traceId === carriedSpan.traceId ? context.active() : carried;
+}
 const MAX_TRACKED_RETRIES = 10_000;
 
 /** A failure that retrying will not cure (the adapter says so with `transient: false`). */
@@ -198,12 +214,7 @@ export class OrderEventsBridge extends EventEmitter {
   }
 
   private async handle(channel: Channel, deadLetters: ConfirmChannel, msg: ConsumeMessage): Promise<void> {
-    const headers = (msg.properties.headers ?? {}) as Record<string, unknown>;
-    // With the amqplib instrumentation active, its consumer span is already current; otherwise take the
-    // producer's context from the traceparent header.
-    const parent: Context = trace.getSpan(context.active())
-      ? context.active()
-      : propagation.extract(ROOT_CONTEXT, headers);
+    const parent = producerContext(msg);
     const span = tracer.startSpan(
       `${Topology.orderEventsQueue} process`,
       {

@@ -3,6 +3,7 @@ import {
   bundleWorkflowCode,
   DefaultLogger,
   Worker,
+  type ActivityInterceptorsFactory,
   type NativeConnection,
   type WorkerOptions,
   type WorkflowBundle,
@@ -10,6 +11,13 @@ import {
 import type { AwilixContainer } from 'awilix';
 import type { Logger } from 'pino';
 import { createReservationActivities, type ReservationActivitiesCradle } from '../../../activities';
+import {
+  isTracingOn,
+  tracingActivityInterceptors,
+  tracingSinks,
+  WORKFLOW_TRACING_INTERCEPTOR_MODULES,
+  type TemporalTracing,
+} from './tracing';
 
 export interface ReservationWorkerOptions<C extends ReservationActivitiesCradle> {
   /** Activities resolve `inventoryService` from a scope of this container, one scope per call. */
@@ -23,7 +31,14 @@ export interface ReservationWorkerOptions<C extends ReservationActivitiesCradle>
   shutdownGraceTime?: Duration;
   /** Merged over the activities built from the container (benchmarks add a no-op). */
   extraActivities?: Record<string, (...args: never[]) => Promise<unknown>>;
-  /** Any other Worker option (interceptors for tracing, concurrency limits, ...). */
+  /**
+   * The process's tracing pipeline: when enabled, workflow spans (through the bundle's interceptors and
+   * the exporter sink) and activity spans join the traces of the clients that started them.
+   */
+  tracing?: TemporalTracing;
+  /** Activity interceptors run inside the tracing ones (metrics, ...). */
+  activityInterceptors?: ActivityInterceptorsFactory[];
+  /** Any other Worker option (concurrency limits, ...). */
   workerOptions?: Partial<Omit<WorkerOptions, 'connection' | 'namespace' | 'taskQueue' | 'activities'>>;
 }
 
@@ -37,26 +52,48 @@ export interface ReservationWorker {
   isRunning(): boolean;
 }
 
-let bundlePromise: Promise<WorkflowBundle> | undefined;
+const bundles = new Map<string, Promise<WorkflowBundle>>();
 
-/** Webpack-bundles workflows/ once per process; every worker created afterwards reuses it. */
-export function bundleReservationWorkflows(): Promise<WorkflowBundle> {
-  bundlePromise ??= bundleWorkflowCode({
-    workflowsPath: require.resolve('../../../workflows'),
-    logger: new DefaultLogger('WARN'),
-  }).catch((error: unknown) => {
-    bundlePromise = undefined;
-    throw error;
-  });
-  return bundlePromise;
+/**
+ * Webpack-bundles workflows/ once per process (and variant); every worker created afterwards reuses it.
+ * With `tracing`, the OpenTelemetry workflow interceptors are bundled in: workflow interceptors can only
+ * be given to the bundler, never to a Worker that runs a pre-built bundle.
+ */
+export function bundleReservationWorkflows(options: { tracing?: boolean } = {}): Promise<WorkflowBundle> {
+  const key = options.tracing ? 'traced' : 'plain';
+  let bundle = bundles.get(key);
+  if (!bundle) {
+    bundle = bundleWorkflowCode({
+      workflowsPath: require.resolve('../../../workflows'),
+      workflowInterceptorModules: options.tracing ? [...WORKFLOW_TRACING_INTERCEPTOR_MODULES] : [],
+      logger: new DefaultLogger('WARN'),
+    }).catch((error: unknown) => {
+      bundles.delete(key);
+      throw error;
+    });
+    bundles.set(key, bundle);
+  }
+  return bundle;
 }
 
 export async function createReservationWorker<C extends ReservationActivitiesCradle>(
   options: ReservationWorkerOptions<C>,
 ): Promise<ReservationWorker> {
-  const workflowBundle = options.workflowBundle ?? (await bundleReservationWorkflows());
+  const traced = isTracingOn(options.tracing);
+  const workflowBundle = options.workflowBundle ?? (await bundleReservationWorkflows({ tracing: traced }));
+  const extra = options.workerOptions ?? {};
   const worker = await Worker.create({
-    ...options.workerOptions,
+    ...extra,
+    interceptors: {
+      ...extra.interceptors,
+      // Tracing outermost: the span covers whatever the other interceptors do.
+      activity: [
+        ...tracingActivityInterceptors(options.tracing),
+        ...(options.activityInterceptors ?? []),
+        ...(extra.interceptors?.activity ?? []),
+      ],
+    },
+    sinks: { ...extra.sinks, ...tracingSinks(options.tracing) },
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,

@@ -1,0 +1,73 @@
+import type { ActivityInterceptorsFactory } from '@temporalio/worker';
+import type {
+  ReleaseCommand,
+  ReleaseOutcome,
+  ReserveCommand,
+  ReserveOutcome,
+} from '../../application/contracts';
+import type { ReservationOrchestratorPort } from '../../application/ports';
+import { ValidationError } from '../../domain/errors';
+import type { ServiceMetrics } from './metrics';
+
+/** The `outcome` label of inventory_reservations_total / inventory_reserve_duration_seconds. */
+export function reserveOutcomeLabel(outcome: ReserveOutcome): string {
+  if (outcome.kind === 'reserved') return outcome.created ? 'reserved' : 'repeat';
+  return outcome.kind;
+}
+
+/** A release that moved units back to available stock, by its reason (cancelled, expired, released). */
+export function recordRelease(
+  metrics: ServiceMetrics,
+  command: Pick<ReleaseCommand, 'reason'>,
+  outcome: ReleaseOutcome,
+): void {
+  if (outcome.kind === 'released' && outcome.changed) metrics.releases.inc({ reason: command.reason });
+}
+
+/**
+ * The HTTP façade's orchestrator, counted: every reserve by outcome, with its Update-With-Start round
+ * trip; releases are counted where they change stock (the release activity, or `releaseDirectly`).
+ */
+export class MeteredReservationOrchestrator implements ReservationOrchestratorPort {
+  constructor(
+    private readonly inner: ReservationOrchestratorPort,
+    private readonly metrics: ServiceMetrics,
+  ) {}
+
+  async reserve(command: ReserveCommand): Promise<ReserveOutcome> {
+    const stop = this.metrics.reserveDuration.startTimer();
+    let label = 'error';
+    try {
+      const outcome = await this.inner.reserve(command);
+      label = reserveOutcomeLabel(outcome);
+      return outcome;
+    } catch (error) {
+      if (error instanceof ValidationError) label = 'invalid';
+      throw error;
+    } finally {
+      stop({ outcome: label });
+      this.metrics.reservations.inc({ outcome: label });
+    }
+  }
+
+  release(command: ReleaseCommand): Promise<ReleaseOutcome> {
+    return this.inner.release(command);
+  }
+}
+
+const RELEASE_ACTIVITY = 'releaseStock';
+
+/** Counts the releases the workflow's release activity performs (cancel, expiry, explicit release). */
+export function releaseMetricsInterceptor(metrics: ServiceMetrics): ActivityInterceptorsFactory {
+  return (ctx) => ({
+    inbound: {
+      async execute(input, next) {
+        const result = await next(input);
+        if (ctx.info.activityType === RELEASE_ACTIVITY) {
+          recordRelease(metrics, input.args[0] as ReleaseCommand, result as ReleaseOutcome);
+        }
+        return result;
+      },
+    },
+  });
+}

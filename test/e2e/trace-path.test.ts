@@ -1,0 +1,193 @@
+import { randomBytes } from 'node:crypto';
+import { EventCollector, type CollectedMessage } from '../support/eventCollector';
+import { eventually } from '../support/eventually';
+import { uniqueOrderId, uniqueSku } from '../support/naming';
+import { OrderEventsPublisher } from '../support/orderEvents';
+import { OtlpSink } from '../support/otlpSink';
+import { fromOtlp, parseTraceparent, traceparent, TraceTree, type SpanMatcher } from '../support/traceTree';
+import { expectStatus } from './assertions';
+import { startE2E, type E2EEnvironment } from './harness';
+
+jest.setTimeout(90_000);
+
+const SERVICE = `inventory-trace-${randomBytes(3).toString('hex')}`;
+const hex = (bytes: number) => randomBytes(bytes).toString('hex');
+
+/**
+ * The one-trace path (issue 8 item 1) through the real service process: OpenTelemetry's patching of
+ * http, pg and amqplib only works in a real Node process (not inside Jest's module registry), so the
+ * service runs as a child and exports over OTLP/HTTP to an in-memory collector held by this test
+ * (OtlpSink), which decodes the spans and checks the parent/child links.
+ */
+describe('one trace per reservation (in-memory OTLP collector)', () => {
+  let sink: OtlpSink;
+  let env: E2EEnvironment;
+  let events: EventCollector;
+  let orderService: OrderEventsPublisher;
+
+  beforeAll(async () => {
+    sink = await OtlpSink.start();
+    env = await startE2E('inv_e2e_trace', {
+      env: {
+        OTEL_SDK_DISABLED: 'false',
+        OTEL_EXPORTER_OTLP_ENDPOINT: sink.endpoint,
+        OTEL_SERVICE_NAME: SERVICE,
+      },
+    });
+    events = await EventCollector.start(env.vhost.url);
+    orderService = await OrderEventsPublisher.open(env.vhost.url);
+  });
+
+  afterAll(async () => {
+    await orderService?.close();
+    await events?.close();
+    await env?.teardown();
+    await sink?.close();
+  });
+
+  /** Waits until every matcher finds a span in the trace, then returns the tree. */
+  async function traceWith(traceId: string, wanted: SpanMatcher[]): Promise<TraceTree> {
+    let tree = new TraceTree([]);
+    try {
+      return await eventually(
+        () => {
+          tree = new TraceTree(sink.trace(traceId).map(fromOtlp));
+          return wanted.every((m) => tree.find(m)) && tree;
+        },
+        { timeoutMs: 20_000, intervalMs: 100 },
+      );
+    } catch {
+      const missing = wanted
+        .filter((m) => !tree.find(m))
+        .map((m) => JSON.stringify({ ...m, name: String(m.name) }));
+      throw new Error(
+        `trace ${traceId} still lacks ${missing.join(', ')}:\n${tree.render()}\n${env.service.tail(40)}`,
+      );
+    }
+  }
+
+  const ofOrder = (type: string, orderId: string) => (m: CollectedMessage) =>
+    m.routingKey === type && (m.body?.data as { orderId?: string } | undefined)?.orderId === orderId;
+
+  it('follows a reserve from the HTTP request through the workflow, the activity, the SQL and the publish to the consumer', async () => {
+    const sku = uniqueSku('TRACE');
+    expectStatus(await env.api.put(`/inventory/${sku}`, { onHand: 10 }), 201);
+    const orderId = uniqueOrderId('trace');
+    // orders-capi's span: the service's HTTP span must be its child.
+    const traceId = hex(16);
+    const callerSpanId = hex(8);
+    expectStatus(
+      await env.api.post(
+        `/inventory/${sku}/reserve`,
+        { orderId, quantity: 2 },
+        { headers: { traceparent: traceparent(traceId, callerSpanId) } },
+      ),
+      201,
+    );
+    // This test is the consumer: the message it receives names its parent span.
+    const reserved = await events.waitFor(ofOrder('StockReserved', orderId), 10_000);
+    const delivered = parseTraceparent(reserved.headers.traceparent);
+    expect(delivered.traceId).toBe(traceId);
+
+    const tree = await traceWith(traceId, [
+      { kind: 'server', service: SERVICE },
+      { name: 'UpdateWithStartWorkflow:reserve' },
+      { name: 'HandleUpdate:reserve' },
+      { name: 'StartActivity:reserveStock' },
+      { name: 'RunActivity:reserveStock' },
+      { attributes: { 'db.system': 'postgresql' }, where: (s) => /INSERT|^pg\.query:\s/.test(s.name) },
+      { name: 'inventory.events publish', kind: 'producer' },
+      { spanId: delivered.spanId },
+    ]);
+
+    // Every span of the trace is the service's, under the caller's span: one tree, no stray roots.
+    expect(tree.roots().map((s) => s.parentSpanId)).toEqual([callerSpanId]);
+    expect(new Set(tree.spans.map((s) => s.service))).toEqual(new Set([SERVICE]));
+
+    const http = tree.expect({ kind: 'server' });
+    expect(http.parentSpanId).toBe(callerSpanId);
+    expect(http.name).toBe('POST /inventory/:sku/reserve');
+    const client = tree.expect({ name: 'UpdateWithStartWorkflow:reserve' }, http);
+    const update = tree.expect({ name: 'HandleUpdate:reserve' });
+    expect(update.parentSpanId).toBe(client.spanId);
+    const start = tree.expect({ name: 'StartActivity:reserveStock' });
+    expect(start.parentSpanId).toBe(update.spanId);
+    const activity = tree.expect({ name: 'RunActivity:reserveStock' });
+    expect(activity.parentSpanId).toBe(start.spanId);
+
+    // The activity's transaction: BEGIN ... COMMIT on Postgres, inside the activity span.
+    const sql = tree.all({ attributes: { 'db.system': 'postgresql' } }, activity);
+    expect(sql.map((s) => s.name)).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^pg\.query:BEGIN/),
+        expect.stringMatching(/^pg\.query:COMMIT/),
+      ]),
+    );
+    expect(sql.every((s) => s.kind === 'client')).toBe(true);
+
+    // The outbox row carried the activity's context to the relay, whose publish continues it...
+    const relay = tree.expect({
+      name: 'inventory.events publish',
+      kind: 'producer',
+      attributes: { 'messaging.message.id': reserved.properties.messageId },
+    });
+    expect(tree.isDescendant(relay, activity)).toBe(true);
+    // ...and the consumer's parent is the AMQP publish (amqplib's span, under the relay's).
+    const onTheWire = tree.get(delivered.spanId)!;
+    expect(onTheWire.kind).toBe('producer');
+    expect(onTheWire.spanId === relay.spanId || tree.isDescendant(onTheWire, relay)).toBe(true);
+  });
+
+  it('a bridged OrderCancelled continues the trace it carries: consume, signal, workflow, release activity, SQL, publish', async () => {
+    const sku = uniqueSku('TRACE');
+    expectStatus(await env.api.put(`/inventory/${sku}`, { onHand: 10 }), 201);
+    const orderId = uniqueOrderId('trace-cancel');
+    expectStatus(await env.api.post(`/inventory/${sku}/reserve`, { orderId, quantity: 3 }), 201);
+    await events.waitFor(ofOrder('StockReserved', orderId), 10_000);
+
+    // order-service's trace, unrelated to the reserve's.
+    const traceId = hex(16);
+    const orderServiceSpanId = hex(8);
+    const eventId = await orderService.publish(
+      'OrderCancelled',
+      { orderId, reason: 'payment declined' },
+      { headers: { traceparent: traceparent(traceId, orderServiceSpanId) } },
+    );
+    const released = await events.waitFor(ofOrder('StockReleased', orderId), 10_000);
+    expect(parseTraceparent(released.headers.traceparent).traceId).toBe(traceId);
+
+    const tree = await traceWith(traceId, [
+      { name: 'inventory.order-events process', attributes: { 'inventory.order_id': orderId } },
+      { name: 'SignalWorkflow:cancel' },
+      { name: 'HandleSignal:cancel' },
+      { name: 'RunActivity:releaseStock' },
+      { attributes: { 'db.system': 'postgresql' }, where: (s) => /^pg\.query:COMMIT/.test(s.name) },
+      {
+        name: 'inventory.events publish',
+        attributes: { 'messaging.message.id': released.properties.messageId },
+      },
+    ]);
+    expect(tree.roots().map((s) => s.parentSpanId)).toEqual([orderServiceSpanId]);
+
+    const consume = tree.expect({ kind: 'consumer', where: (s) => s.parentSpanId === orderServiceSpanId });
+    const bridge = tree.expect({
+      name: 'inventory.order-events process',
+      kind: 'consumer',
+      attributes: { 'messaging.message.id': eventId, 'inventory.bridge.outcome': 'signalled' },
+    });
+    expect(bridge.spanId === consume.spanId || tree.isDescendant(bridge, consume)).toBe(true);
+    const signal = tree.expect({ name: 'SignalWorkflow:cancel' }, bridge);
+    const handled = tree.expect({ name: 'HandleSignal:cancel' });
+    expect(handled.parentSpanId).toBe(signal.spanId);
+    // The compensation the signal decided runs in its trace.
+    const start = tree.expect({ name: 'StartActivity:releaseStock' }, signal);
+    const activity = tree.expect({ name: 'RunActivity:releaseStock' });
+    expect(activity.parentSpanId).toBe(start.spanId);
+    tree.expect(
+      { attributes: { 'db.system': 'postgresql' }, where: (s) => /^pg\.query:COMMIT/.test(s.name) },
+      activity,
+    );
+    const relay = tree.expect({ name: 'inventory.events publish', kind: 'producer' }, activity);
+    expect(relay.attributes['messaging.message.id']).toBe(released.properties.messageId);
+  });
+});
