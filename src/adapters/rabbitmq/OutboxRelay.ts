@@ -1,10 +1,14 @@
-import { EventEmitter } from 'node:events';
 import { propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
-import { Client } from 'pg';
+import type { Client } from 'pg';
 import type { Logger } from 'pino';
 import type { ServiceMetrics } from '../observability/metrics';
+import {
+  SingleActiveWorker,
+  type SingleActiveWorkerState,
+  type WorkOutcome,
+} from '../postgres/SingleActiveWorker';
 import type { OutgoingEvent, PublishResult } from './AmqpEventPublisher';
-import { backoffDelay, errorMessage, sleep, type BackoffOptions } from './backoff';
+import { errorMessage, sleep, type BackoffOptions } from './backoff';
 import { Topology } from './topology';
 
 /** What the relay needs from the broker side (AmqpEventPublisher + its connection). */
@@ -32,7 +36,7 @@ export interface OutboxRelayDependencies {
   retentionHours?: number;
 }
 
-export type RelayState = 'stopped' | 'connecting' | 'standby' | 'active';
+export type RelayState = SingleActiveWorkerState;
 
 /** Key of the session-level advisory lock that makes one relay active (per database). */
 export const OUTBOX_RELAY_LOCK_KEY = 4_177_206_411;
@@ -65,185 +69,49 @@ const tracer = trace.getTracer('inventory-service/outbox-relay');
  *   delivered in order. A row is marked published only after the broker confirmed it: a crash in
  *   between republishes it (at least once; consumers dedupe by messageId = eventId).
  * - When the broker fails, rows stay unpublished with attempts/last_error recorded, and the relay
- *   retries with exponential backoff (or as soon as the broker connection is back).
+ *   retries with exponential backoff (or as soon as the broker connection is back). A database error
+ *   costs the session: the relay reconnects (`reconnectBackoff`) and competes for the lock again.
+ *
+ * The session, lock, LISTEN, standby and backoff loop is SingleActiveWorker's; this class publishes.
  *
  * Events: 'state' (RelayState), 'published' (count).
  */
-export class OutboxRelay extends EventEmitter {
-  private readonly pollIntervalMs: number;
+export class OutboxRelay extends SingleActiveWorker {
   private readonly batchSize: number;
-  private readonly retryBackoff: BackoffOptions;
-  private readonly reconnectBackoff: BackoffOptions;
-  private abort = new AbortController();
-  private running: Promise<void> | undefined;
-  private client: Client | undefined;
-  private currentState: RelayState = 'stopped';
-  private lastError: string | undefined;
-  private pending = true;
-  private wakeUp: (() => void) | undefined;
   private lastPurge = 0;
   private reconnected: Promise<void> | undefined;
 
   constructor(private readonly deps: OutboxRelayDependencies) {
-    super();
-    this.pollIntervalMs = deps.pollIntervalMs ?? 1000;
+    super({
+      name: 'outbox relay',
+      databaseUrl: deps.databaseUrl,
+      applicationName: 'inventory-outbox-relay',
+      lockKey: OUTBOX_RELAY_LOCK_KEY,
+      channel: OUTBOX_CHANNEL,
+      logger: deps.logger,
+      pollIntervalMs: deps.pollIntervalMs ?? 1000,
+      retryBackoff: deps.retryBackoff ?? { initialMs: 100, maxMs: 5_000 },
+      reconnectBackoff: deps.reconnectBackoff ?? { initialMs: 200, maxMs: 10_000 },
+    });
     this.batchSize = deps.batchSize ?? 100;
-    this.retryBackoff = deps.retryBackoff ?? { initialMs: 100, maxMs: 5_000 };
-    this.reconnectBackoff = deps.reconnectBackoff ?? { initialMs: 200, maxMs: 10_000 };
   }
 
-  get state(): RelayState {
-    return this.currentState;
-  }
-
-  get lastErrorMessage(): string | undefined {
-    return this.lastError;
-  }
-
-  /** Starts in the background (idempotent): connect, stand by or become active, publish. */
-  start(): void {
-    if (this.running) return;
-    this.abort = new AbortController();
-    this.running = this.run().finally(() => {
-      this.running = undefined;
-      this.setState('stopped');
-    });
-  }
-
-  /** Finishes the batch in flight, then releases the lock and the connection. */
-  async stop(): Promise<void> {
-    this.abort.abort();
-    this.wakeUp?.();
-    await this.running;
-  }
-
-  /** Resolves once this relay holds the lock (for tests and startup logs). */
-  waitUntil(state: RelayState, timeoutMs = 10_000): Promise<void> {
-    if (this.currentState === state) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.off('state', onState);
-        reject(new Error(`outbox relay not ${state} within ${timeoutMs} ms (now ${this.currentState})`));
-      }, timeoutMs);
-      const onState = (s: RelayState) => {
-        if (s !== state) return;
-        clearTimeout(timer);
-        this.off('state', onState);
-        resolve();
-      };
-      this.on('state', onState);
-    });
-  }
-
-  private setState(state: RelayState): void {
-    if (state === this.currentState) return;
-    this.currentState = state;
-    this.emit('state', state);
-  }
-
-  private wake(): void {
-    this.pending = true;
-    this.wakeUp?.();
-  }
-
-  private async run(): Promise<void> {
-    const signal = this.abort.signal;
-    let attempt = 0;
-    while (!signal.aborted) {
-      this.setState('connecting');
-      try {
-        await this.session(signal, () => (attempt = 0));
-      } catch (err) {
-        this.lastError = errorMessage(err);
-        if (!signal.aborted) {
-          this.deps.logger.warn({ err: this.lastError, attempt }, 'outbox relay lost its database session');
-        }
-      } finally {
-        await this.closeClient();
-      }
-      if (signal.aborted) break;
-      await sleep(backoffDelay(attempt++, this.reconnectBackoff), signal);
-    }
-  }
-
-  private async closeClient(): Promise<void> {
-    const client = this.client;
-    this.client = undefined;
-    // Ending the session releases the advisory lock: a standby takes over.
-    if (client) await client.end().catch(() => undefined);
-  }
-
-  private async session(signal: AbortSignal, connected: () => void): Promise<void> {
-    const { logger } = this.deps;
-    const client = new Client({
-      connectionString: this.deps.databaseUrl,
-      application_name: 'inventory-outbox-relay',
-      keepAlive: true,
-    });
-    this.client = client;
-    let broken: Error | undefined;
-    client.on('error', (err) => {
-      broken = err;
-      this.wake();
-    });
-    client.on('notification', (msg) => {
-      if (msg.channel === OUTBOX_CHANNEL) this.wake();
-    });
-    await client.connect();
-    connected();
-
-    this.setState('standby');
-    while (!signal.aborted) {
-      if (broken) throw broken;
-      const { rows } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1) AS locked', [
-        OUTBOX_RELAY_LOCK_KEY,
-      ]);
-      if (rows[0]?.locked) break;
-      await sleep(this.pollIntervalMs, signal);
-    }
-    if (signal.aborted) return;
-
-    await client.query(`LISTEN ${OUTBOX_CHANNEL}`);
-    this.setState('active');
-    logger.info('outbox relay active');
-    this.pending = true;
-    // At startup the broker connection is usually a few ms away: do not count that as a failed attempt.
+  /** At startup the broker connection is usually a few ms away: do not count that as a failed attempt. */
+  protected override async beforeWork(signal: AbortSignal): Promise<void> {
     const ready = this.deps.brokerReady?.().catch(() => undefined);
     if (ready) await Promise.race([ready, sleep(BROKER_STARTUP_WAIT_MS, signal)]);
-
-    let failures = 0;
-    while (!signal.aborted) {
-      if (broken) throw broken;
-      this.pending = false;
-      const { claimed, failed } = await this.relayBatch(client);
-      if (failed) {
-        await this.waitBeforeRetry(backoffDelay(failures++, this.retryBackoff), signal);
-        continue;
-      }
-      failures = 0;
-      await this.purgeIfDue(client);
-      if (claimed === this.batchSize) continue;
-      await this.waitForWork(signal);
-    }
   }
 
-  private waitForWork(signal: AbortSignal): Promise<void> {
-    if (this.pending || signal.aborted) return Promise.resolve();
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, this.pollIntervalMs);
-      function done() {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.wakeUp = () => {
-        this.wakeUp = undefined;
-        done();
-      };
-    });
+  /** Publishes a batch; a failure to publish is retried, a database error costs the session. */
+  protected async work(client: Client): Promise<WorkOutcome> {
+    const { claimed, failed } = await this.relayBatch(client);
+    if (failed) return 'failed';
+    await this.purgeIfDue(client);
+    return claimed === this.batchSize ? 'more' : 'idle';
   }
 
   /** NOTIFYs do not cut a backoff short (that would spin while the broker is down); a reconnect does. */
-  private async waitBeforeRetry(ms: number, signal: AbortSignal): Promise<void> {
+  protected override async waitBeforeRetry(ms: number, signal: AbortSignal): Promise<void> {
     // One pending wait for the reconnection, shared by every retry of an outage.
     if (!this.reconnected && this.deps.brokerReconnected) {
       const wait = this.deps.brokerReconnected().then(

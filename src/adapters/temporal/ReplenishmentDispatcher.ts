@@ -1,6 +1,5 @@
-import { EventEmitter } from 'node:events';
 import type { Client as TemporalClient } from '@temporalio/client';
-import { Client as PgClient } from 'pg';
+import type { Client as PgClient } from 'pg';
 import type { Logger } from 'pino';
 import type { replenishmentWorkflow } from '../../../workflows/replenishment';
 import {
@@ -10,7 +9,12 @@ import {
   ReplenishmentSearchAttributeKeys,
   replenishmentWorkflowId,
 } from '../../../workflows/replenishmentShared';
-import { backoffDelay, errorMessage, sleep, type BackoffOptions } from '../rabbitmq/backoff';
+import {
+  SingleActiveWorker,
+  type SingleActiveWorkerState,
+  type WorkOutcome,
+} from '../postgres/SingleActiveWorker';
+import { errorMessage, sleep, type BackoffOptions } from '../rabbitmq/backoff';
 import { isWorkflowGone } from './errors';
 
 /** Key of the session-level advisory lock that makes one dispatcher active (per database). */
@@ -31,7 +35,7 @@ export interface ReplenishmentDispatcherDependencies {
   retryBackoff?: BackoffOptions;
 }
 
-export type DispatcherState = 'stopped' | 'connecting' | 'standby' | 'active';
+export type DispatcherState = SingleActiveWorkerState;
 
 interface PendingRow {
   id: string;
@@ -54,185 +58,47 @@ interface PendingRow {
  * between the Temporal call and the UPDATE only repeats the call. Woken by LISTEN
  * inventory_purchase_orders (the table's trigger NOTIFYs when a request opens or closes) with a poll as
  * a fallback; one active dispatcher per database (session advisory lock), others stand by. Failures
- * are retried with exponential backoff.
+ * are retried with exponential backoff. The session, lock, LISTEN, standby and backoff loop is
+ * SingleActiveWorker's; this class dispatches.
  *
  * Events: 'state' (DispatcherState), 'dispatched' ({ started, closed }).
  */
-export class ReplenishmentDispatcher extends EventEmitter {
-  private readonly pollIntervalMs: number;
+export class ReplenishmentDispatcher extends SingleActiveWorker {
   private readonly batchSize: number;
-  private readonly retryBackoff: BackoffOptions;
-  private abort = new AbortController();
-  private running: Promise<void> | undefined;
-  private pg: PgClient | undefined;
-  private currentState: DispatcherState = 'stopped';
-  private lastError: string | undefined;
-  private pending = true;
-  private wakeUp: (() => void) | undefined;
 
   constructor(private readonly deps: ReplenishmentDispatcherDependencies) {
-    super();
-    this.pollIntervalMs = deps.pollIntervalMs ?? 5_000;
+    const retryBackoff = deps.retryBackoff ?? { initialMs: 200, maxMs: 30_000 };
+    super({
+      name: 'replenishment dispatcher',
+      databaseUrl: deps.databaseUrl,
+      applicationName: 'inventory-replenishment-dispatcher',
+      lockKey: REPLENISHMENT_DISPATCHER_LOCK_KEY,
+      channel: PURCHASE_ORDER_CHANNEL,
+      logger: deps.logger,
+      pollIntervalMs: deps.pollIntervalMs ?? 5_000,
+      retryBackoff,
+      reconnectBackoff: retryBackoff,
+    });
     this.batchSize = deps.batchSize ?? 50;
-    this.retryBackoff = deps.retryBackoff ?? { initialMs: 200, maxMs: 30_000 };
   }
 
-  get state(): DispatcherState {
-    return this.currentState;
+  protected async work(pg: PgClient, signal: AbortSignal): Promise<WorkOutcome> {
+    return (await this.dispatchBatch(pg, signal)) ? 'more' : 'idle';
   }
 
-  get lastErrorMessage(): string | undefined {
-    return this.lastError;
+  /** A failed Temporal call (or query) is retried on the same session, after a backoff. */
+  protected override workFailed(error: unknown): WorkOutcome {
+    this.lastError = errorMessage(error);
+    return 'failed';
   }
 
-  /** Starts in the background (idempotent). Never throws for unreachable servers: it retries. */
-  start(): void {
-    if (this.running) return;
-    this.abort = new AbortController();
-    this.running = this.run().finally(() => {
-      this.running = undefined;
-      this.setState('stopped');
-    });
-  }
-
-  /** Finishes the call in flight, then releases the lock and the connection. */
-  async stop(): Promise<void> {
-    this.abort.abort();
-    this.wakeUp?.();
-    await this.running;
-  }
-
-  /** Resolves once this dispatcher reaches `state` (tests, startup logs). */
-  waitUntil(state: DispatcherState, timeoutMs = 10_000): Promise<void> {
-    if (this.currentState === state) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.off('state', onState);
-        reject(
-          new Error(
-            `replenishment dispatcher not ${state} within ${timeoutMs} ms (now ${this.currentState})`,
-          ),
-        );
-      }, timeoutMs);
-      const onState = (s: DispatcherState) => {
-        if (s !== state) return;
-        clearTimeout(timer);
-        this.off('state', onState);
-        resolve();
-      };
-      this.on('state', onState);
-    });
-  }
-
-  private setState(state: DispatcherState): void {
-    if (state === this.currentState) return;
-    this.currentState = state;
-    this.emit('state', state);
-  }
-
-  private wake(): void {
-    this.pending = true;
-    this.wakeUp?.();
-  }
-
-  private async run(): Promise<void> {
-    const signal = this.abort.signal;
-    let attempt = 0;
-    while (!signal.aborted) {
-      this.setState('connecting');
-      try {
-        await this.session(signal, () => (attempt = 0));
-      } catch (err) {
-        this.lastError = errorMessage(err);
-        if (!signal.aborted) {
-          this.deps.logger.warn(
-            { err: this.lastError, attempt },
-            'replenishment dispatcher lost its database session',
-          );
-        }
-      } finally {
-        const pg = this.pg;
-        this.pg = undefined;
-        // Ending the session releases the advisory lock: a standby takes over.
-        if (pg) await pg.end().catch(() => undefined);
-      }
-      if (signal.aborted) break;
-      await sleep(backoffDelay(attempt++, this.retryBackoff), signal);
-    }
-  }
-
-  private async session(signal: AbortSignal, connected: () => void): Promise<void> {
-    const pg = new PgClient({
-      connectionString: this.deps.databaseUrl,
-      application_name: 'inventory-replenishment-dispatcher',
-      keepAlive: true,
-    });
-    this.pg = pg;
-    let broken: Error | undefined;
-    pg.on('error', (err) => {
-      broken = err;
-      this.wake();
-    });
-    pg.on('notification', (msg) => {
-      if (msg.channel === PURCHASE_ORDER_CHANNEL) this.wake();
-    });
-    await pg.connect();
-    connected();
-
-    this.setState('standby');
-    while (!signal.aborted) {
-      if (broken) throw broken;
-      const { rows } = await pg.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1) AS locked', [
-        REPLENISHMENT_DISPATCHER_LOCK_KEY,
-      ]);
-      if (rows[0]?.locked) break;
-      await sleep(this.pollIntervalMs, signal);
-    }
-    if (signal.aborted) return;
-
-    await pg.query(`LISTEN ${PURCHASE_ORDER_CHANNEL}`);
-    this.setState('active');
-    this.deps.logger.info('replenishment dispatcher active');
-    this.pending = true;
-
-    let failures = 0;
-    while (!signal.aborted) {
-      if (broken) throw broken;
-      this.pending = false;
-      let full: boolean;
-      try {
-        full = await this.dispatchBatch(pg);
-        failures = 0;
-      } catch (err) {
-        if (broken) throw broken;
-        this.lastError = errorMessage(err);
-        const delay = backoffDelay(failures++, this.retryBackoff);
-        this.deps.logger.warn(
-          { err: this.lastError, retryInMs: delay },
-          'replenishment dispatch failed; will retry',
-        );
-        // A NOTIFY does not cut the backoff short: that would spin while Temporal is down.
-        await sleep(delay, signal);
-        continue;
-      }
-      if (full) continue;
-      await this.waitForWork(signal);
-    }
-  }
-
-  private waitForWork(signal: AbortSignal): Promise<void> {
-    if (this.pending || signal.aborted) return Promise.resolve();
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, this.pollIntervalMs);
-      function done() {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.wakeUp = () => {
-        this.wakeUp = undefined;
-        done();
-      };
-    });
+  /** A NOTIFY does not cut the backoff short: that would spin while Temporal is down. */
+  protected override waitBeforeRetry(ms: number, signal: AbortSignal): Promise<void> {
+    this.deps.logger.warn(
+      { err: this.lastError, retryInMs: ms },
+      'replenishment dispatch failed; will retry',
+    );
+    return sleep(ms, signal);
   }
 
   /**
@@ -240,7 +106,7 @@ export class ReplenishmentDispatcher extends EventEmitter {
    * one opened since the last pass, the old run usually ends before the new one starts (the workflow
    * copes with either order). Returns whether the batch was full (more may be waiting).
    */
-  private async dispatchBatch(pg: PgClient): Promise<boolean> {
+  private async dispatchBatch(pg: PgClient, signal: AbortSignal): Promise<boolean> {
     const { rows } = await pg.query<PendingRow>(
       `SELECT id, sku, status, workflow_started_at IS NOT NULL AS started
          FROM purchase_order_requests
@@ -253,7 +119,7 @@ export class ReplenishmentDispatcher extends EventEmitter {
     let started = 0;
     let closed = 0;
     for (const row of rows) {
-      if (this.abort.signal.aborted) break;
+      if (signal.aborted) break;
       if (row.status === 'CLOSED') {
         if (row.started) await this.signalClosed(row);
         await pg.query(
