@@ -17,6 +17,9 @@ const base = {
   transformIgnorePatterns: [`/node_modules/(?!(${ESM_ONLY.join('|')})/)`],
   moduleFileExtensions: ['ts', 'js', 'json'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/', '/.tools/'],
+  // Real servers on a 2-core shared machine: bundling workflows alone can take several seconds
+  // under load. Timeouts bound a hung test; speed is measured by the benchmarks, not here.
+  testTimeout: 30_000,
 };
 const withServices = {
   ...base,

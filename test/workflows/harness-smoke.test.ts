@@ -3,6 +3,8 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflows, createTimeSkippingEnv, uniqueTaskQueue } from '../support/temporal';
 import { sleepAnHour } from './fixtures/smoke-workflows';
 
+jest.setTimeout(60_000);
+
 describe('harness: time-skipping test server', () => {
   let env: TestWorkflowEnvironment;
 

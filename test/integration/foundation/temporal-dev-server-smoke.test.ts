@@ -3,6 +3,8 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflows, createDevServerEnv, uniqueTaskQueue } from '../../support/temporal';
 import { greet } from '../../workflows/fixtures/smoke-workflows';
 
+jest.setTimeout(60_000);
+
 describe('harness: Temporal dev server', () => {
   let env: TestWorkflowEnvironment;
 
