@@ -2,12 +2,12 @@ import { asFunction, type AwilixContainer } from 'awilix';
 import type { Logger } from 'pino';
 import type { Pool } from 'pg';
 import { PgStockLevelReader } from '../adapters/prisma/PgStockLevelReader';
+import { PgUnitOfWork } from '../adapters/prisma/PgUnitOfWork';
 import { createPgPool, createPrismaClient, type PrismaClient } from '../adapters/prisma/PrismaClientFactory';
 import { PrismaInventoryRepository } from '../adapters/prisma/PrismaInventoryRepository';
 import { PrismaMovementLedgerReader } from '../adapters/prisma/PrismaMovementLedgerReader';
 import { PrismaPurchaseOrderRequestRepository } from '../adapters/prisma/PrismaPurchaseOrderRequestRepository';
 import { PrismaReservationRepository } from '../adapters/prisma/PrismaReservationRepository';
-import { PrismaUnitOfWork } from '../adapters/prisma/PrismaUnitOfWork';
 import { InventoryService } from '../application/InventoryService';
 import type { StockLevelReaderPort } from '../application/ports';
 import type { Config } from '../config';
@@ -52,7 +52,8 @@ export function registerPersistence(container: AwilixContainer<BaseCradle & Pers
     stockLevelReader: asFunction(
       ({ pgPool }: PersistenceCradle) => new PgStockLevelReader(pgPool),
     ).singleton(),
-    unitOfWork: asFunction(({ prisma }: PersistenceCradle) => new PrismaUnitOfWork({ prisma })).scoped(),
+    // Commands run on plain node-postgres (the reserve path's latency budget, docs/concurrency.md).
+    unitOfWork: asFunction(({ pgPool }: PersistenceCradle) => new PgUnitOfWork({ pool: pgPool })).scoped(),
     inventoryRepository: asFunction(
       ({ prisma }: PersistenceCradle) => new PrismaInventoryRepository(prisma),
     ).scoped(),

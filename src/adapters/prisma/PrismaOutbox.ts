@@ -3,7 +3,7 @@ import type { OutboxMessage, OutboxPort } from '../../domain/ports/OutboxPort';
 import type { Db } from './db';
 
 /** W3C trace context of the active span, so the relay can continue the trace when it publishes. */
-function traceHeaders(): Record<string, string> {
+export function traceHeaders(): Record<string, string> {
   const carrier: Record<string, string> = {};
   if (trace.getSpan(context.active())) propagation.inject(context.active(), carrier);
   return carrier;

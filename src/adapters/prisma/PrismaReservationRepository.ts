@@ -10,7 +10,7 @@ import {
 } from './mappers/ReservationMapper';
 
 /** Key space of the per-order advisory locks (the two-int form never collides with Prisma Migrate's). */
-const ORDER_LOCK_SPACE = 0x494e5652; // 'INVR'
+export const ORDER_LOCK_SPACE = 0x494e5652; // 'INVR'
 
 type JoinedRow = ReservationRecord & {
   sku: string | null;
