@@ -1,5 +1,4 @@
 import type { Pool, PoolClient } from 'pg';
-import { ConcurrencyError } from '../../domain/errors';
 import type { TransactionalRepositories, UnitOfWorkPort } from '../../domain/ports/UnitOfWorkPort';
 import {
   PgInventoryRepository,
@@ -9,17 +8,11 @@ import {
   PgReservationRepository,
 } from './PgRepositories';
 import { PgSession } from './PgSession';
+import { retryOnConcurrencyError, unitOfWorkSettings, type UnitOfWorkOptions } from './unitOfWorkRetry';
 
 type PipelinedClient = PoolClient & { pipeline: boolean };
 
-export interface PgUnitOfWorkOptions {
-  /** Longest wait for a pooled connection (ms). */
-  maxWaitMs?: number;
-  /** Longest a transaction may stay open (ms): past it the connection is closed, which rolls it back. */
-  timeoutMs?: number;
-  /** Attempts when an optimistic check fails (a row created or changed concurrently). */
-  maxAttempts?: number;
-}
+export type PgUnitOfWorkOptions = UnitOfWorkOptions;
 
 export function pgRepositories(session: PgSession): TransactionalRepositories {
   return {
@@ -44,19 +37,15 @@ export class PgUnitOfWork implements UnitOfWorkPort {
   private readonly maxAttempts: number;
 
   constructor(private readonly deps: { pool: Pool; options?: PgUnitOfWorkOptions }) {
-    this.maxWait = deps.options?.maxWaitMs ?? 10_000;
-    this.timeout = deps.options?.timeoutMs ?? 15_000;
-    this.maxAttempts = deps.options?.maxAttempts ?? 3;
+    ({
+      maxWait: this.maxWait,
+      timeout: this.timeout,
+      maxAttempts: this.maxAttempts,
+    } = unitOfWorkSettings(deps.options));
   }
 
-  async run<T>(work: (tx: TransactionalRepositories) => Promise<T>): Promise<T> {
-    for (let attempt = 1; ; attempt += 1) {
-      try {
-        return await this.once(work);
-      } catch (err) {
-        if (!(err instanceof ConcurrencyError) || attempt >= this.maxAttempts) throw err;
-      }
-    }
+  run<T>(work: (tx: TransactionalRepositories) => Promise<T>): Promise<T> {
+    return retryOnConcurrencyError(this.maxAttempts, () => this.once(work));
   }
 
   private async once<T>(work: (tx: TransactionalRepositories) => Promise<T>): Promise<T> {

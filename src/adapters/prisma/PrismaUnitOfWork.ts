@@ -1,4 +1,3 @@
-import { ConcurrencyError } from '../../domain/errors';
 import type { TransactionalRepositories, UnitOfWorkPort } from '../../domain/ports/UnitOfWorkPort';
 import type { Db } from './db';
 import type { PrismaClient } from './generated/client';
@@ -7,15 +6,9 @@ import { PrismaMovementLedgerReader } from './PrismaMovementLedgerReader';
 import { PrismaOutbox } from './PrismaOutbox';
 import { PrismaPurchaseOrderRequestRepository } from './PrismaPurchaseOrderRequestRepository';
 import { PrismaReservationRepository } from './PrismaReservationRepository';
+import { retryOnConcurrencyError, unitOfWorkSettings, type UnitOfWorkOptions } from './unitOfWorkRetry';
 
-export interface PrismaUnitOfWorkOptions {
-  /** Longest wait for a pooled connection (ms). */
-  maxWaitMs?: number;
-  /** Longest a transaction may stay open (ms). */
-  timeoutMs?: number;
-  /** Attempts when an optimistic check fails (a row created or changed concurrently). */
-  maxAttempts?: number;
-}
+export type PrismaUnitOfWorkOptions = UnitOfWorkOptions;
 
 export function repositoriesFor(db: Db): TransactionalRepositories {
   return {
@@ -33,26 +26,16 @@ export function repositoriesFor(db: Db): TransactionalRepositories {
  * they surface instead of being hidden.
  */
 export class PrismaUnitOfWork implements UnitOfWorkPort {
-  private readonly maxWait: number;
-  private readonly timeout: number;
-  private readonly maxAttempts: number;
+  private readonly settings: ReturnType<typeof unitOfWorkSettings>;
 
   constructor(private readonly deps: { prisma: PrismaClient; options?: PrismaUnitOfWorkOptions }) {
-    this.maxWait = deps.options?.maxWaitMs ?? 10_000;
-    this.timeout = deps.options?.timeoutMs ?? 15_000;
-    this.maxAttempts = deps.options?.maxAttempts ?? 3;
+    this.settings = unitOfWorkSettings(deps.options);
   }
 
-  async run<T>(work: (tx: TransactionalRepositories) => Promise<T>): Promise<T> {
-    for (let attempt = 1; ; attempt += 1) {
-      try {
-        return await this.deps.prisma.$transaction((tx) => work(repositoriesFor(tx)), {
-          maxWait: this.maxWait,
-          timeout: this.timeout,
-        });
-      } catch (err) {
-        if (!(err instanceof ConcurrencyError) || attempt >= this.maxAttempts) throw err;
-      }
-    }
+  run<T>(work: (tx: TransactionalRepositories) => Promise<T>): Promise<T> {
+    const { maxWait, timeout, maxAttempts } = this.settings;
+    return retryOnConcurrencyError(maxAttempts, () =>
+      this.deps.prisma.$transaction((tx) => work(repositoriesFor(tx)), { maxWait, timeout }),
+    );
   }
 }
