@@ -3,7 +3,7 @@ import type { PurchaseOrderRequestPosition } from '../domain/ports/PurchaseOrder
 import type { PurchaseOrderRequestStatus } from '../domain/PurchaseOrderRequest';
 import type { ListPurchaseOrdersQuery, PurchaseOrderPage } from './contracts';
 import type { QueryDependencies } from './dependencies';
-import { parseLimit } from './input';
+import { decodeOpaqueCursor, encodeOpaqueCursor, parseLimit } from './input';
 import { toPurchaseOrderView } from './views';
 
 const STATUS_FILTERS: Record<string, PurchaseOrderRequestStatus | null> = {
@@ -18,31 +18,16 @@ const EPOCH_MS = /^[0-9]{1,15}$/;
 
 /** Opaque to clients: the (requestedAt, id) of the last request of the previous page. */
 export function encodePurchaseOrderCursor(position: PurchaseOrderRequestPosition): string {
-  return btoa(`${CURSOR_PREFIX}${position.requestedAt.getTime()}:${position.id}`)
-    .replace(/\+/g, '-')
-    .replace(/\//g, '_')
-    .replace(/=+$/, '');
+  return encodeOpaqueCursor(CURSOR_PREFIX, `${position.requestedAt.getTime()}:${position.id}`);
 }
 
 export function decodePurchaseOrderCursor(raw: unknown): PurchaseOrderRequestPosition | undefined {
-  if (raw === undefined) return undefined;
-  const invalid = () =>
-    new ValidationError(ErrorCodes.INVALID_CURSOR, 'cursor is not one this service issued', { cursor: raw });
-  if (typeof raw !== 'string' || raw.length === 0 || raw.length > 128 || !/^[A-Za-z0-9_-]+$/.test(raw)) {
-    throw invalid();
-  }
-  let decoded: string;
-  try {
-    decoded = atob(raw.replace(/-/g, '+').replace(/_/g, '/'));
-  } catch {
-    throw invalid();
-  }
-  if (!decoded.startsWith(CURSOR_PREFIX)) throw invalid();
-  const [ms, id, ...rest] = decoded.slice(CURSOR_PREFIX.length).split(':');
-  if (rest.length > 0 || !ms || !id || !EPOCH_MS.test(ms) || !UUID.test(id)) throw invalid();
-  const requestedAt = new Date(Number(ms));
-  if (Number.isNaN(requestedAt.getTime())) throw invalid();
-  return { requestedAt, id };
+  return decodeOpaqueCursor(raw, CURSOR_PREFIX, 128, (payload) => {
+    const [ms, id, ...rest] = payload.split(':');
+    if (rest.length > 0 || !ms || !id || !EPOCH_MS.test(ms) || !UUID.test(id)) return undefined;
+    const requestedAt = new Date(Number(ms));
+    return Number.isNaN(requestedAt.getTime()) ? undefined : { requestedAt, id };
+  });
 }
 
 /** Purchase-order requests for operators, newest first, a page at a time. */

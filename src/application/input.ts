@@ -60,17 +60,33 @@ export function parseLimit(raw: unknown): number {
 const CURSOR_PREFIX = 'm1:';
 const MOVEMENT_ID = /^[1-9][0-9]{0,18}$/;
 
-/** Opaque to clients; today the id of the last movement of the previous page. */
-export function encodeCursor(movementId: string): string {
-  // Cursor text is ASCII, so btoa (a web standard, not a Node API) is enough.
-  return btoa(`${CURSOR_PREFIX}${movementId}`).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+/**
+ * Cursors are opaque to clients: `prefix + payload` as unpadded base64url. The text is ASCII, so
+ * btoa/atob (web standards, not Node APIs) are enough.
+ */
+export function encodeOpaqueCursor(prefix: string, payload: string): string {
+  return btoa(`${prefix}${payload}`).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 }
 
-export function decodeCursor(raw: unknown): string | undefined {
+/**
+ * The payload of a cursor this service issued with `prefix`, or INVALID_CURSOR. `undefined` passes
+ * through (first page). `accept` checks the payload's own shape.
+ */
+export function decodeOpaqueCursor<T>(
+  raw: unknown,
+  prefix: string,
+  maxLength: number,
+  accept: (payload: string) => T | undefined,
+): T | undefined {
   if (raw === undefined) return undefined;
   const invalid = () =>
     new ValidationError(ErrorCodes.INVALID_CURSOR, 'cursor is not one this service issued', { cursor: raw });
-  if (typeof raw !== 'string' || raw.length === 0 || raw.length > 64 || !/^[A-Za-z0-9_-]+$/.test(raw)) {
+  if (
+    typeof raw !== 'string' ||
+    raw.length === 0 ||
+    raw.length > maxLength ||
+    !/^[A-Za-z0-9_-]+$/.test(raw)
+  ) {
     throw invalid();
   }
   let decoded: string;
@@ -79,7 +95,19 @@ export function decodeCursor(raw: unknown): string | undefined {
   } catch {
     throw invalid();
   }
-  const id = decoded.startsWith(CURSOR_PREFIX) ? decoded.slice(CURSOR_PREFIX.length) : '';
-  if (!MOVEMENT_ID.test(id) || BigInt(id) > 9223372036854775807n) throw invalid();
-  return id;
+  if (!decoded.startsWith(prefix)) throw invalid();
+  const value = accept(decoded.slice(prefix.length));
+  if (value === undefined) throw invalid();
+  return value;
+}
+
+/** Opaque to clients; today the id of the last movement of the previous page. */
+export function encodeCursor(movementId: string): string {
+  return encodeOpaqueCursor(CURSOR_PREFIX, movementId);
+}
+
+export function decodeCursor(raw: unknown): string | undefined {
+  return decodeOpaqueCursor(raw, CURSOR_PREFIX, 64, (id) =>
+    MOVEMENT_ID.test(id) && BigInt(id) <= 9223372036854775807n ? id : undefined,
+  );
 }
