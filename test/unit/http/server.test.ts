@@ -60,9 +60,9 @@ describe('startHttpServer', () => {
 
     let closed = false;
     const closing = server.close().then(() => (closed = true));
-    await new Promise((r) => setTimeout(r, 50));
-    expect(closed).toBe(false);
     await expect(get(`${server.url}/health/live`)).rejects.toThrow(/ECONNREFUSED/);
+    // Not accepting any more, but still waiting for the request in flight.
+    expect(closed).toBe(false);
 
     expect(events).toEqual([]);
     gate.resolve();
@@ -86,9 +86,9 @@ describe('startHttpServer', () => {
     const read = await token('inventory:read');
     const stuck = get(`${server.url}/inventory/SKU-1`, { authorization: `Bearer ${read}` });
     await entered.promise;
-    const started = Date.now();
+    // Resolves although the handler never answers (a hang would hit the test timeout)…
     await server.close();
-    expect(Date.now() - started).toBeLessThan(2000);
+    // …because the stuck connection was cut.
     await expect(stuck).rejects.toThrow(/socket hang up|ECONNRESET/);
   });
 
