@@ -27,6 +27,8 @@ jest.setTimeout(90_000);
 type Cradle = BaseCradle & PersistenceCradle & TemporalCradle;
 
 const REMINDER_SECONDS = 2;
+/** Long enough that no reminder check can close a request before the test's own signal does. */
+const NO_REMINDER_SECONDS = 3600;
 
 interface RequestRow {
   id: string;
@@ -51,12 +53,12 @@ describe('ReplenishmentDispatcher on the dev server with real activities and Pos
   let taskQueue: string;
   const dispatchers: ReplenishmentDispatcher[] = [];
 
-  function dispatcher(): ReplenishmentDispatcher {
+  function dispatcher(reminderSeconds = NO_REMINDER_SECONDS): ReplenishmentDispatcher {
     const d = new ReplenishmentDispatcher({
       databaseUrl: db.url,
       client,
       taskQueue,
-      reminderSeconds: REMINDER_SECONDS,
+      reminderSeconds,
       logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
       pollIntervalMs: 200,
       retryBackoff: { initialMs: 50, maxMs: 500 },
@@ -263,7 +265,7 @@ describe('ReplenishmentDispatcher on the dev server with real activities and Pos
 
   it('publishes reminders through the real activity every period until the request closes', async () => {
     const sku = uniqueSku('PM');
-    dispatcher();
+    dispatcher(REMINDER_SECONDS);
     await withService((s) => s.setLevels({ sku, onHand: 1, safetyStock: 3, reorderQuantity: 2 }));
     const [request] = await requestsOf(sku);
 
