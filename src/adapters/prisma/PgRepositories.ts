@@ -21,7 +21,7 @@ import {
   PurchaseOrderRequestMapper,
   type PurchaseOrderRequestRecord,
 } from './mappers/PurchaseOrderRequestMapper';
-import { ReservationMapper, type ReservationRecord } from './mappers/ReservationMapper';
+import { ReservationMapper, type JoinedReservationRecord } from './mappers/ReservationMapper';
 import { StockLevelMapper, type StockLevelRecord } from './mappers/StockLevelMapper';
 import type { Param, PgSession, WritePart } from './PgSession';
 import { traceHeaders } from './PrismaOutbox';
@@ -150,12 +150,6 @@ export class PgInventoryRepository implements InventoryRepositoryPort {
   }
 }
 
-type JoinedReservationRow = ReservationRecord & {
-  sku: string | null;
-  quantity: number | null;
-  lineStatus: string | null;
-};
-
 const READ_RESERVATION = `
   SELECT r.order_id AS "orderId", r.status, r.release_reason AS "releaseReason", r.expires_at AS "expiresAt",
          r.created_at AS "createdAt", r.updated_at AS "updatedAt", r.version,
@@ -165,22 +159,12 @@ const READ_RESERVATION = `
   WHERE r.order_id = $1
   ORDER BY l.sku`;
 
-function toReservation(rows: readonly JoinedReservationRow[]): Reservation | null {
-  const [first] = rows;
-  if (!first) return null;
-  const { sku: _s, quantity: _q, lineStatus: _l, ...row } = first;
-  const lines = rows
-    .filter((r) => r.sku !== null)
-    .map((r) => ({ orderId: r.orderId, sku: r.sku!, quantity: r.quantity!, status: r.lineStatus! }));
-  return ReservationMapper.toDomain(row, lines);
-}
-
 export class PgReservationRepository implements ReservationRepositoryPort {
   constructor(private readonly session: PgSession) {}
 
   async findByOrderId(orderId: OrderId): Promise<Reservation | null> {
-    return toReservation(
-      await this.session.query<JoinedReservationRow>({ text: READ_RESERVATION, values: [orderId.value] }),
+    return ReservationMapper.fromJoinedRows(
+      await this.session.query<JoinedReservationRecord>({ text: READ_RESERVATION, values: [orderId.value] }),
     );
   }
 
@@ -190,14 +174,14 @@ export class PgReservationRepository implements ReservationRepositoryPort {
    * (with the transaction's BEGIN).
    */
   async lockByOrderId(orderId: OrderId): Promise<Reservation | null> {
-    const [, rows] = await this.session.pipeline<[Record<string, unknown>, JoinedReservationRow]>([
+    const [, rows] = await this.session.pipeline<[Record<string, unknown>, JoinedReservationRecord]>([
       {
         text: 'SELECT pg_advisory_xact_lock($1::int, hashtext($2::text))',
         values: [ORDER_LOCK_SPACE, orderId.value],
       },
       { text: READ_RESERVATION, values: [orderId.value] },
     ]);
-    return toReservation(rows);
+    return ReservationMapper.fromJoinedRows(rows);
   }
 
   /** The reservation and its lines, optimistic on the loaded version (as PrismaReservationRepository). */

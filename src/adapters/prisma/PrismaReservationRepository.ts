@@ -5,18 +5,12 @@ import type { Reservation } from '../../domain/Reservation';
 import type { Db } from './db';
 import {
   ReservationMapper,
+  type JoinedReservationRecord,
   type ReservationLineRecord,
-  type ReservationRecord,
 } from './mappers/ReservationMapper';
 
 /** Key space of the per-order advisory locks (the two-int form never collides with Prisma Migrate's). */
 export const ORDER_LOCK_SPACE = 0x494e5652; // 'INVR'
-
-type JoinedRow = ReservationRecord & {
-  sku: string | null;
-  quantity: number | null;
-  lineStatus: string | null;
-};
 
 export class PrismaReservationRepository implements ReservationRepositoryPort {
   constructor(private readonly db: Db) {}
@@ -81,7 +75,7 @@ export class PrismaReservationRepository implements ReservationRepositoryPort {
   }
 
   private async read(orderId: OrderId): Promise<Reservation | null> {
-    const rows = await this.db.$queryRaw<JoinedRow[]>`
+    const rows = await this.db.$queryRaw<JoinedReservationRecord[]>`
       SELECT r.order_id AS "orderId", r.status, r.release_reason AS "releaseReason", r.expires_at AS "expiresAt",
              r.created_at AS "createdAt", r.updated_at AS "updatedAt", r.version,
              l.sku, l.quantity, l.status AS "lineStatus"
@@ -89,12 +83,6 @@ export class PrismaReservationRepository implements ReservationRepositoryPort {
       LEFT JOIN reservation_lines l ON l.order_id = r.order_id
       WHERE r.order_id = ${orderId.value}
       ORDER BY l.sku`;
-    const [first] = rows;
-    if (!first) return null;
-    const { sku: _s, quantity: _q, lineStatus: _l, ...row } = first;
-    const lines = rows
-      .filter((r) => r.sku !== null)
-      .map((r) => ({ orderId: r.orderId, sku: r.sku!, quantity: r.quantity!, status: r.lineStatus! }));
-    return ReservationMapper.toDomain(row, lines);
+    return ReservationMapper.fromJoinedRows(rows);
   }
 }

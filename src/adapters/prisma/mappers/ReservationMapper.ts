@@ -19,7 +19,25 @@ function status(raw: string): ReservationStatus {
   return raw as ReservationStatus;
 }
 
+/** One row per line of `reservations LEFT JOIN reservation_lines` (line columns null without lines). */
+export type JoinedReservationRecord = ReservationRecord & {
+  sku: string | null;
+  quantity: number | null;
+  lineStatus: string | null;
+};
+
 export const ReservationMapper = {
+  /** The reservation the joined rows of one order describe, or null when there are none. */
+  fromJoinedRows(rows: readonly JoinedReservationRecord[]): Reservation | null {
+    const [first] = rows;
+    if (!first) return null;
+    const { sku: _s, quantity: _q, lineStatus: _l, ...row } = first;
+    const lines = rows
+      .filter((r) => r.sku !== null)
+      .map((r) => ({ orderId: r.orderId, sku: r.sku!, quantity: r.quantity!, status: r.lineStatus! }));
+    return ReservationMapper.toDomain(row, lines);
+  },
+
   toDomain(row: ReservationRecord, lines: readonly ReservationLineRecord[]): Reservation {
     return Reservation.restore({
       orderId: OrderId.of(row.orderId),
