@@ -2,13 +2,16 @@
  * OpenTelemetry bootstrap. Every entrypoint imports this module FIRST, before anything that loads http,
  * fastify, pg or amqplib, so the instrumentations can patch those modules as they load.
  *
- * Traces are exported over OTLP/HTTP when OTEL_EXPORTER_OTLP_ENDPOINT (or ..._TRACES_ENDPOINT) is set;
- * OTEL_SDK_DISABLED=true turns everything off. The standard OTEL_* variables apply (OTEL_SERVICE_NAME,
+ * Traces are exported over OTLP when OTEL_EXPORTER_OTLP_ENDPOINT (or ..._TRACES_ENDPOINT) is set, in the
+ * protocol OTEL_EXPORTER_OTLP_TRACES_PROTOCOL / OTEL_EXPORTER_OTLP_PROTOCOL names (grpc, http/protobuf,
+ * http/json; http/json when unset, as before); OTEL_SDK_DISABLED=true turns everything off. The standard OTEL_* variables apply (OTEL_SERVICE_NAME,
  * OTEL_RESOURCE_ATTRIBUTES, OTEL_TRACES_SAMPLER...). Temporal spans use the same span processor and
  * resource (see `tracingPipeline`).
  */
 import { context, propagation, trace } from '@opentelemetry/api';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { OTLPTraceExporter as OTLPGrpcTraceExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
+import { OTLPTraceExporter as OTLPJsonTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { OTLPTraceExporter as OTLPProtoTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { AmqplibInstrumentation } from '@opentelemetry/instrumentation-amqplib';
 import { FastifyInstrumentation } from '@opentelemetry/instrumentation-fastify';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
@@ -36,6 +39,33 @@ export interface TracingPipeline {
 
 function exporterConfigured(env: NodeJS.ProcessEnv): boolean {
   return Boolean(env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT);
+}
+
+export const OTLP_PROTOCOLS = ['grpc', 'http/protobuf', 'http/json'] as const;
+export type OtlpProtocol = (typeof OTLP_PROTOCOLS)[number];
+
+/** The traces protocol the standard variables name; a value outside the spec stops the process. */
+export function otlpTracesProtocol(env: NodeJS.ProcessEnv = process.env): OtlpProtocol {
+  const [name, raw] = env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL
+    ? ['OTEL_EXPORTER_OTLP_TRACES_PROTOCOL', env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL]
+    : ['OTEL_EXPORTER_OTLP_PROTOCOL', env.OTEL_EXPORTER_OTLP_PROTOCOL ?? 'http/json'];
+  const protocol = raw.trim() as OtlpProtocol;
+  if (!OTLP_PROTOCOLS.includes(protocol)) {
+    throw new Error(`${name}: unsupported protocol "${raw}"; use one of ${OTLP_PROTOCOLS.join(', ')}`);
+  }
+  return protocol;
+}
+
+/** The OTLP exporter for that protocol; each reads its endpoint, headers and timeout from the env. */
+export function otlpTraceExporter(env: NodeJS.ProcessEnv = process.env): SpanExporter {
+  switch (otlpTracesProtocol(env)) {
+    case 'grpc':
+      return new OTLPGrpcTraceExporter();
+    case 'http/protobuf':
+      return new OTLPProtoTraceExporter();
+    case 'http/json':
+      return new OTLPJsonTraceExporter();
+  }
 }
 
 export function instrumentations() {
@@ -78,7 +108,7 @@ export function startTracing(exporter?: SpanExporter, env: NodeJS.ProcessEnv = p
   // An in-memory exporter (tests) gets every span at once; OTLP gets batches.
   const spanProcessor = exporter
     ? new SimpleSpanProcessor(exporter)
-    : new BatchSpanProcessor(new OTLPTraceExporter(), { scheduledDelayMillis: 500 });
+    : new BatchSpanProcessor(otlpTraceExporter(env), { scheduledDelayMillis: 500 });
   const sdk = new NodeSDK({
     resource,
     spanProcessors: [spanProcessor],

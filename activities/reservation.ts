@@ -8,12 +8,13 @@ import type {
   ReserveCommand,
   ReserveOutcome,
 } from '../src/application/contracts';
+import type { ReleaseOptions } from '../src/application/ReleaseReservation';
 import { DomainError } from '../src/domain/errors';
 
 /** The slice of the application service the reservation activities call. */
 export interface ReservationUseCases {
   reserve(command: ReserveCommand): Promise<ReserveOutcome>;
-  release(command: ReleaseCommand): Promise<ReleaseOutcome>;
+  release(command: ReleaseCommand, options?: ReleaseOptions): Promise<ReleaseOutcome>;
   confirm(command: ConfirmCommand): Promise<ConfirmOutcome>;
 }
 
@@ -64,8 +65,11 @@ export function createReservationActivities<C extends ReservationActivitiesCradl
     reserveStock(command: ReserveCommand): Promise<ReserveOutcome> {
       return withUseCases((s) => s.reserve(command));
     },
+    /** With reason `expired` it is the workflow's TTL timer: a no-op while the database says not due. */
     releaseStock(command: ReleaseCommand): Promise<ReleaseOutcome> {
-      return withUseCases((s) => s.release(command));
+      return withUseCases((s) =>
+        s.release(command, command.reason === 'expired' ? { onlyIfDue: true } : undefined),
+      );
     },
     confirmStock(command: ConfirmCommand): Promise<ConfirmOutcome> {
       return withUseCases((s) => s.confirm(command));

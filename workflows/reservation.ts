@@ -1,3 +1,4 @@
+import { Mutex } from 'async-mutex';
 import {
   ActivityFailure,
   allHandlersFinished,
@@ -23,11 +24,20 @@ import type {
   ReserveOutcome,
 } from '../activities/types';
 import {
+  MAX_LINES_PER_REQUEST,
+  QUANTITY_MAX,
+  QUANTITY_MIN,
+  SKU_MAX_LENGTH,
+  TTL_SECONDS_DEFAULT,
+  TTL_SECONDS_MAX,
+  TTL_SECONDS_MIN,
+} from '../src/domain/limits';
+import {
   cancelSignal,
   confirmSignal,
-  MAX_LINES_PER_REQUEST,
   releaseSignal,
   releaseUpdate,
+  requestSignal,
   reserveUpdate,
   SearchAttributeKeys,
   statusQuery,
@@ -39,9 +49,11 @@ import {
   type ReservationWorkflowInput,
   type ReservationWorkflowResult,
   type ReservationWorkflowStatus,
+  type WorkflowRequestSignal,
 } from './shared';
 
-const DEFAULT_TTL_SECONDS = 900;
+/** When an expiry finds the reservation not due in the database, how soon it looks again. */
+const EXPIRY_RECHECK_MS = 5_000;
 /** How long a workflow whose first update was rejected waits for a valid one before it ends. */
 const FIRST_RESERVE_GRACE = '1 minute';
 
@@ -102,16 +114,22 @@ function validateReserve(orderId: string, command: ReserveCommand): void {
     reject(ValidationCodes.invalidLines, `lines must hold 1 to ${MAX_LINES_PER_REQUEST} entries`);
   }
   for (const line of command.lines) {
-    if (!line || typeof line.sku !== 'string' || line.sku.length < 1 || line.sku.length > 64) {
-      reject(ValidationCodes.invalidSku, 'every line needs a SKU of 1 to 64 characters');
+    if (!line || typeof line.sku !== 'string' || line.sku.length < 1 || line.sku.length > SKU_MAX_LENGTH) {
+      reject(ValidationCodes.invalidSku, `every line needs a SKU of 1 to ${SKU_MAX_LENGTH} characters`);
     }
-    if (!Number.isInteger(line.quantity) || line.quantity < 1 || line.quantity > 1_000_000) {
-      reject(ValidationCodes.invalidQuantity, `quantity of ${line.sku} must be an integer 1..1000000`);
+    if (!Number.isInteger(line.quantity) || line.quantity < QUANTITY_MIN || line.quantity > QUANTITY_MAX) {
+      reject(
+        ValidationCodes.invalidQuantity,
+        `quantity of ${line.sku} must be an integer ${QUANTITY_MIN}..${QUANTITY_MAX}`,
+      );
     }
   }
   const ttl = command.ttlSeconds;
-  if (ttl !== undefined && (!Number.isInteger(ttl) || ttl < 1 || ttl > 86_400)) {
-    reject(ValidationCodes.invalidTtl, 'ttlSeconds must be an integer 1..86400');
+  if (ttl !== undefined && (!Number.isInteger(ttl) || ttl < TTL_SECONDS_MIN || ttl > TTL_SECONDS_MAX)) {
+    reject(
+      ValidationCodes.invalidTtl,
+      `ttlSeconds must be an integer ${TTL_SECONDS_MIN}..${TTL_SECONDS_MAX}`,
+    );
   }
 }
 
@@ -165,9 +183,148 @@ function updateFailure(error: unknown): unknown {
 }
 
 /**
- * The reservation saga of one order (DESIGN.md): reserve via Update-With-Start (further SKUs join the
- * same run), then wait durably for the first of confirm, cancel, release or the TTL, apply it once,
- * and end. All activities of an order run one at a time.
+ * The TTL wait: one sleep() per deadline, never cancelled (a finished workflow drops its timers, and
+ * not cancelling saves a command). Cheaper than condition(fn, timeout), which the hot path avoids.
+ */
+class TtlTimer {
+  private deadlineMs: number | null = null;
+  private fired = false;
+
+  /** Starts the timer for `deadlineMs`, unless it already runs for it (a changed deadline gets a new one). */
+  arm(deadlineMs: number): void {
+    if (deadlineMs === this.deadlineMs) return;
+    this.deadlineMs = deadlineMs;
+    this.fired = deadlineMs <= Date.now();
+    if (!this.fired) {
+      sleep(deadlineMs - Date.now()).then(
+        () => {
+          if (this.deadlineMs === deadlineMs) this.fired = true;
+        },
+        () => undefined,
+      );
+    }
+  }
+
+  isArmedFor(deadlineMs: number | null): boolean {
+    return this.deadlineMs === deadlineMs;
+  }
+
+  hasFiredFor(deadlineMs: number | null): boolean {
+    return this.fired && this.deadlineMs === deadlineMs;
+  }
+}
+
+/** What the saga settles: a decision it received, or the expiry of its TTL. */
+type Settlement = PendingAction | { kind: 'expire' };
+
+/** What one run knows about its order. Handlers and steps change it; the methods derive from it. */
+class ReservationState {
+  /** The reservation as the last activity returned it. */
+  reservation: ReservationView | null = null;
+  /** A reserve ran, or the dispatcher reported the database's reservation (RESERVE_MODE=db). */
+  attempted = false;
+  /** A reserve failed without an answer: the database may hold stock this run has not seen. */
+  uncertain = false;
+  /** Something may be reserved in the database that no confirm/release has covered yet. */
+  owesSettlement = false;
+  deadlineMs: number | null = null;
+  /** The first decision received; duplicates and later contradictory ones are ignored. */
+  pending: PendingAction | null = null;
+  releaseReason: ReleaseReason | undefined;
+  ended = false;
+  /** RESERVE_MODE=db: the reservation the dispatcher reported (no reserve update runs here). */
+  reportedSkus: string[] = [];
+  reportedOpen = false;
+  settled = false;
+  readonly ttl = new TtlTimer();
+
+  constructor(
+    readonly orderId: string,
+    private readonly defaultTtlMs: number,
+  ) {}
+
+  phase(): ReservationPhase {
+    if (this.reservation) return this.reservation.status;
+    if (this.reportedOpen && !this.settled) return 'RESERVED';
+    return (this.attempted || this.ended) && !this.uncertain ? 'REJECTED' : 'PENDING';
+  }
+
+  skus(): string[] {
+    return this.reservation ? this.reservation.lines.map((l) => l.sku).sort() : [...this.reportedSkus].sort();
+  }
+
+  decide(action: PendingAction): void {
+    this.pending ??= action;
+  }
+
+  /** A decision waits, or the TTL timer fired for the current deadline. */
+  settlementDue(): boolean {
+    return this.owesSettlement && (this.pending !== null || this.ttl.hasFiredFor(this.deadlineMs));
+  }
+
+  /** The deadline changed since the timer was armed (an extension, a recheck): it needs a new one. */
+  deadlineMoved(): boolean {
+    return this.owesSettlement && !this.ttl.isArmedFor(this.deadlineMs);
+  }
+
+  /** Nothing left to settle and no handler still running: the run may end. */
+  done(): boolean {
+    return !this.owesSettlement && allHandlersFinished();
+  }
+
+  nextSettlement(): Settlement {
+    return this.pending ?? { kind: 'expire' };
+  }
+
+  armTtl(): void {
+    this.deadlineMs ??= Date.now() + this.defaultTtlMs;
+    this.ttl.arm(this.deadlineMs);
+  }
+
+  apply(view: ReservationView): void {
+    this.reservation = view;
+    this.deadlineMs = Date.parse(view.expiresAt);
+    if (view.status !== 'RESERVED') this.owesSettlement = false;
+    if (view.releaseReason) this.releaseReason = view.releaseReason;
+  }
+
+  /** A reserve may have committed without this run knowing: guard the TTL as if it had. */
+  markUncertain(ttlSeconds?: number): void {
+    this.uncertain = true;
+    this.owesSettlement = true;
+    if (this.deadlineMs === null) {
+      this.deadlineMs = Date.now() + (ttlSeconds ? ttlSeconds * 1000 : this.defaultTtlMs);
+    }
+  }
+
+  markSettled(): void {
+    this.uncertain = false;
+    this.owesSettlement = false;
+    this.settled = true;
+  }
+
+  status(): ReservationWorkflowStatus {
+    return {
+      orderId: this.orderId,
+      phase: this.phase(),
+      reservation: this.reservation,
+      expiresAt: this.deadlineMs === null ? null : new Date(this.deadlineMs).toISOString(),
+      pendingAction: this.pending,
+      uncertain: this.uncertain,
+    };
+  }
+
+  result(): ReservationWorkflowResult {
+    const { orderId, releaseReason, reservation } = this;
+    return { orderId, phase: this.phase(), ...(releaseReason ? { releaseReason } : {}), reservation };
+  }
+}
+
+/**
+ * The reservation saga of one order (DESIGN.md): reserve (Update-With-Start; further SKUs join the same
+ * run) or accept the reservation the database made (RESERVE_MODE=db), then wait durably for the first
+ * of confirm, cancel, release or the TTL, settle it once, and end. All activities of an order run one
+ * at a time, under one mutex.
  */
 export async function reservationWorkflow(
   input: ReservationWorkflowInput,
@@ -176,50 +333,22 @@ export async function reservationWorkflow(
   const placement = { ...DEFAULT_PLACEMENT, ...input.activities };
   const interactive = activitiesFor(placement.interactive, interactiveLocal, interactiveRegular);
   const background = activitiesFor(placement.background, backgroundLocal, backgroundRegular);
-  const defaultTtlMs = (input.defaultTtlSeconds ?? DEFAULT_TTL_SECONDS) * 1000;
-
-  let reservation: ReservationView | null = null;
-  let attempted = false;
-  let uncertain = false;
-  /** Something may be reserved in the database that no confirm/release has covered yet. */
-  let owesSettlement = false;
-  let deadlineMs: number | null = null;
-  let pending: PendingAction | null = null;
-  let releaseReason: ReleaseReason | undefined;
-  let ended = false;
-
-  // Activities of one order never overlap: handlers and the main loop queue up here.
-  // A FIFO lock; the uncontended path creates no extra promises (each one costs the workflow
-  // sandbox a stack capture).
-  let busy = false;
-  const waiting: (() => void)[] = [];
-  async function exclusive<T>(fn: () => Promise<T>): Promise<T> {
-    if (busy) await new Promise<void>((resolve) => waiting.push(resolve));
-    busy = true;
-    try {
-      return await fn();
-    } finally {
-      const next = waiting.shift();
-      if (next) next();
-      else busy = false;
-    }
-  }
-
-  function phase(): ReservationPhase {
-    if (reservation) return reservation.status;
-    return (attempted || ended) && !uncertain ? 'REJECTED' : 'PENDING';
-  }
+  const state = new ReservationState(orderId, (input.defaultTtlSeconds ?? TTL_SECONDS_DEFAULT) * 1000);
+  // Uncontended, runExclusive costs a few promises (each one a stack capture in the sandbox): fine
+  // for the handful of steps of a reservation.
+  const activitiesOfTheOrder = new Mutex();
 
   function publishSearchAttributes(): void {
     const current = workflowInfo().typedSearchAttributes;
-    const skus = reservation ? reservation.lines.map((l) => l.sku).sort() : [];
-    const expiresAt = deadlineMs === null ? null : new Date(deadlineMs);
+    const phase = state.phase();
+    const skus = state.skus();
+    const expiresAt = state.deadlineMs === null ? null : new Date(state.deadlineMs);
     const updates = [];
     if (current.get(SearchAttributeKeys.orderId) !== orderId) {
       updates.push({ key: SearchAttributeKeys.orderId, value: orderId });
     }
-    if (current.get(SearchAttributeKeys.status) !== phase()) {
-      updates.push({ key: SearchAttributeKeys.status, value: phase() });
+    if (current.get(SearchAttributeKeys.status) !== phase) {
+      updates.push({ key: SearchAttributeKeys.status, value: phase });
     }
     if (skus.length > 0 && (current.get(SearchAttributeKeys.skus) ?? []).join(',') !== skus.join(',')) {
       updates.push({ key: SearchAttributeKeys.skus, value: skus });
@@ -230,52 +359,61 @@ export async function reservationWorkflow(
     if (updates.length > 0) upsertSearchAttributes(updates);
   }
 
-  function apply(view: ReservationView): void {
-    reservation = view;
-    deadlineMs = Date.parse(view.expiresAt);
-    if (view.status !== 'RESERVED') owesSettlement = false;
-    if (view.releaseReason) releaseReason = view.releaseReason;
-  }
-
-  function markUncertain(ttlSeconds?: number): void {
-    uncertain = true;
-    owesSettlement = true;
-    if (deadlineMs === null) deadlineMs = Date.now() + (ttlSeconds ? ttlSeconds * 1000 : defaultTtlMs);
-  }
-
+  /** Step 1 (RESERVE_MODE=workflow): the reserve update runs the reserve transaction. */
   async function reserve(command: ReserveCommand): Promise<ReserveOutcome> {
     try {
       const outcome = await interactive.reserveStock(command);
       switch (outcome.kind) {
         case 'reserved':
-          apply(outcome.reservation);
-          if (outcome.reservation.status === 'RESERVED') owesSettlement = true;
+          state.apply(outcome.reservation);
+          if (outcome.reservation.status === 'RESERVED') state.owesSettlement = true;
           break;
         case 'reservation-closed':
-          apply(outcome.reservation);
+          state.apply(outcome.reservation);
           break;
         case 'quantity-conflict':
           // The order holds a line this run has not seen (an earlier run ended abnormally): guard it.
-          if (!reservation) markUncertain(command.ttlSeconds);
+          if (!state.reservation) state.markUncertain(command.ttlSeconds);
           break;
         default:
           break;
       }
       return outcome;
     } catch (error) {
-      if (!isDomainRejection(error)) markUncertain(command.ttlSeconds);
+      if (!isDomainRejection(error)) state.markUncertain(command.ttlSeconds);
       log.warn('reserve failed', { orderId, error: String(error) });
       throw updateFailure(error);
     } finally {
-      attempted = true;
+      state.attempted = true;
       publishSearchAttributes();
     }
   }
 
+  /** Step 1 (RESERVE_MODE=db): the dispatcher's report of the database's reservation, and its decision. */
+  function acceptReservation(request: WorkflowRequestSignal): void {
+    state.attempted = true;
+    if (request.status === 'RESERVED' && request.expiresAt && !state.settled) {
+      state.reportedOpen = true;
+      state.owesSettlement = true;
+      state.deadlineMs = Date.parse(request.expiresAt);
+      state.reportedSkus = [...new Set([...state.reportedSkus, ...request.skus])];
+    }
+    if (request.status !== 'RESERVED' && request.status !== null && state.owesSettlement) {
+      // Settled in the database without this run (released by the caller, or expired while no worker
+      // ran): a no-op release picks up the final state, and the run ends.
+      state.decide({ kind: 'release' });
+    }
+    if (request.kind === 'confirm') state.decide({ kind: 'confirm' });
+    else if (request.kind === 'cancel') state.decide({ kind: 'cancel', reason: request.reason });
+    else if (request.kind === 'release') state.decide({ kind: 'release' });
+    publishSearchAttributes();
+  }
+
+  /** The HTTP API's release of one line, while the others stay reserved. */
   async function releaseLine(request: ReleaseLineRequest): Promise<ReleaseOutcome> {
     try {
       const outcome = await interactive.releaseStock({ orderId, sku: request.sku, reason: 'released' });
-      if (outcome.kind === 'released') apply(outcome.reservation);
+      if (outcome.kind === 'released') state.apply(outcome.reservation);
       return outcome;
     } catch (error) {
       throw updateFailure(error);
@@ -284,92 +422,83 @@ export async function reservationWorkflow(
     }
   }
 
-  async function settle(action: PendingAction | { kind: 'expire' }): Promise<void> {
-    if (action.kind === 'confirm') {
+  /**
+   * Step 2: the first of a decision signal or the TTL timer, or the end (nothing owed, no handler
+   * running). It hands back condition()'s own promise rather than awaiting it: the main loop then asks
+   * for the mutex in the same microtask as the recorded histories' code did, which keeps the order of
+   * commands (and replay) unchanged.
+   */
+  function waitForDecision(): Promise<void> {
+    if (state.owesSettlement) state.armTtl();
+    return condition(() => state.settlementDue() || state.done() || state.deadlineMoved());
+  }
+
+  /**
+   * Step 3: commit or release, once. Queued behind any update still running, and re-checked there:
+   * an update ahead of it may have released the last line.
+   */
+  function settle(settlement: Settlement): Promise<void> {
+    return activitiesOfTheOrder.runExclusive(async () => {
+      if (state.owesSettlement) await applySettlement(settlement);
+    });
+  }
+
+  async function applySettlement(settlement: Settlement): Promise<void> {
+    if (settlement.kind === 'confirm') {
       const outcome = await background.confirmStock({ orderId });
-      if (outcome.kind !== 'not-found') apply(outcome.reservation);
+      if (outcome.kind !== 'not-found') state.apply(outcome.reservation);
       log.info('reservation confirmed', { orderId, outcome: outcome.kind });
     } else {
       const reason: ReleaseReason =
-        action.kind === 'cancel' ? 'cancelled' : action.kind === 'release' ? 'released' : 'expired';
-      const outcome = await background.releaseStock({ orderId, reason });
-      if (outcome.kind === 'released') apply(outcome.reservation);
+        settlement.kind === 'cancel' ? 'cancelled' : settlement.kind === 'release' ? 'released' : 'expired';
+      // order-service's reason for a cancel goes on to the RELEASE movements and StockReleased events
+      // (the ledger's note): an operator reading why stock came back should not need order_decisions.
+      const note = settlement.kind === 'cancel' ? settlement.reason : undefined;
+      const outcome = await background.releaseStock({ orderId, reason, ...(note ? { note } : {}) });
+      if (outcome.kind === 'released') state.apply(outcome.reservation);
+      if (reason === 'expired' && outcome.kind === 'released' && outcome.reservation.status === 'RESERVED') {
+        // Not due in the database (extended, or a decision recorded before the expiry is still on its
+        // way): apply() took the database's expiresAt; when that has passed, look again shortly, unless
+        // the decision arrives first.
+        if (state.deadlineMs !== null && state.deadlineMs <= Date.now()) {
+          state.deadlineMs = Date.now() + EXPIRY_RECHECK_MS;
+        }
+        publishSearchAttributes();
+        return;
+      }
       log.info('reservation released', { orderId, reason, outcome: outcome.kind });
     }
-    uncertain = false;
-    owesSettlement = false;
+    state.markSettled();
     publishSearchAttributes();
   }
 
-  setHandler(reserveUpdate, (command) => exclusive(() => reserve(command)), {
+  setHandler(reserveUpdate, (command) => activitiesOfTheOrder.runExclusive(() => reserve(command)), {
     validator: (command) => validateReserve(orderId, command),
   });
-  setHandler(releaseUpdate, (request) => exclusive(() => releaseLine(request)), {
+  setHandler(releaseUpdate, (request) => activitiesOfTheOrder.runExclusive(() => releaseLine(request)), {
     validator: validateRelease,
   });
-  // The first decision wins; duplicates and later contradictory ones are ignored.
-  setHandler(confirmSignal, () => {
-    pending ??= { kind: 'confirm' };
-  });
-  setHandler(cancelSignal, (request) => {
-    pending ??= { kind: 'cancel', reason: request?.reason };
-  });
-  setHandler(releaseSignal, () => {
-    pending ??= { kind: 'release' };
-  });
-  setHandler(statusQuery, (): ReservationWorkflowStatus => ({
-    orderId,
-    phase: phase(),
-    reservation,
-    expiresAt: deadlineMs === null ? null : new Date(deadlineMs).toISOString(),
-    pendingAction: pending,
-    uncertain,
-  }));
+  setHandler(confirmSignal, () => state.decide({ kind: 'confirm' }));
+  setHandler(cancelSignal, (request) => state.decide({ kind: 'cancel', reason: request?.reason }));
+  setHandler(releaseSignal, () => state.decide({ kind: 'release' }));
+  setHandler(requestSignal, acceptReservation);
+  setHandler(statusQuery, () => state.status());
 
-  // TTL timer: one per deadline, never cancelled (a finished workflow drops its timers, and not
-  // cancelling saves a command). Cheaper than condition(fn, timeout), which the hot path avoids.
-  let timerDeadline: number | null = null;
-  let timerFired = false;
-  function armTimer(): void {
-    deadlineMs ??= Date.now() + defaultTtlMs;
-    if (deadlineMs === timerDeadline) return;
-    const deadline = deadlineMs;
-    timerDeadline = deadline;
-    timerFired = deadline <= Date.now();
-    if (!timerFired) {
-      sleep(deadline - Date.now()).then(
-        () => {
-          if (timerDeadline === deadline) timerFired = true;
-        },
-        () => undefined,
-      );
-    }
-  }
-  const settlementDue = () =>
-    owesSettlement && (pending !== null || (timerFired && timerDeadline === deadlineMs));
-  const done = () => !owesSettlement && allHandlersFinished();
-
-  // Let the activation's update (Update-With-Start delivers it with the start) reach its handler.
+  // Let the activation's update (Update-With-Start delivers it with the start) reach its handler; a run
+  // whose first update was rejected waits a little for a valid one before it ends.
   await Promise.resolve();
-  if (!attempted && allHandlersFinished()) {
-    await condition(() => attempted, FIRST_RESERVE_GRACE);
+  if (!state.attempted && allHandlersFinished()) {
+    await condition(() => state.attempted, FIRST_RESERVE_GRACE);
   }
 
+  // DESIGN.md step 4: wait for the first of confirm, cancel, release or the TTL, settle it, end.
   for (;;) {
-    if (owesSettlement) armTimer();
-    await condition(() => settlementDue() || done() || (owesSettlement && deadlineMs !== timerDeadline));
-    if (settlementDue()) {
-      const action = pending ?? { kind: 'expire' as const };
-      await exclusive(async () => {
-        // Re-checked in the queue: an update ahead of us may have released the last line.
-        if (owesSettlement) await settle(action);
-      });
-    } else if (done()) {
-      break;
-    }
+    await waitForDecision();
+    if (state.settlementDue()) await settle(state.nextSettlement());
+    else if (state.done()) break;
   }
 
-  ended = true;
+  state.ended = true;
   publishSearchAttributes();
-  return { orderId, phase: phase(), ...(releaseReason ? { releaseReason } : {}), reservation };
+  return state.result();
 }

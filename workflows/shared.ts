@@ -3,6 +3,7 @@ import type {
   ErrorCode,
   ReleaseOutcome,
   ReleaseReason,
+  ReservationStatus,
   ReservationView,
   ReserveCommand,
   ReserveOutcome,
@@ -13,7 +14,6 @@ import type {
  * attributes. Importable from both sides (no workflow-only APIs are called at module load).
  */
 
-export const DEFAULT_TASK_QUEUE = 'inventory-reservations';
 export const RESERVATION_WORKFLOW_TYPE = 'reservationWorkflow';
 
 /** One workflow per order; the id is deterministic so that every caller finds the same execution. */
@@ -69,6 +69,22 @@ export interface CancelRequest {
   reason?: string;
 }
 
+/**
+ * A request recorded in Postgres (workflow_requests) and delivered by the dispatcher, with the
+ * reservation as the database had it at delivery: `start` (RESERVE_MODE=db: a reserve created the
+ * reservation or added lines; also how a workflow starts late, or again), `extend` (a new expiresAt),
+ * or order-service's / the caller's decision. The database's expiresAt is the TTL, whatever the start
+ * time of the workflow.
+ */
+export interface WorkflowRequestSignal {
+  kind: 'start' | 'confirm' | 'cancel' | 'release' | 'extend';
+  /** null when the order has no reservation (nothing to settle). */
+  status: ReservationStatus | null;
+  expiresAt: string | null;
+  skus: string[];
+  reason?: string;
+}
+
 /** Starts or joins the order's reservation; returns the reserve step's outcome synchronously. */
 export const reserveUpdate = defineUpdate<ReserveOutcome, [ReserveCommand]>('reserve');
 /** Synchronous release of one line for the HTTP API; other lines stay reserved. */
@@ -79,6 +95,8 @@ export const confirmSignal = defineSignal('confirm');
 export const cancelSignal = defineSignal<[CancelRequest?]>('cancel');
 /** Release every line with reason `released`. */
 export const releaseSignal = defineSignal('release');
+/** Every request of the dispatcher (see WorkflowRequestSignal); delivered with signalWithStart. */
+export const requestSignal = defineSignal<[WorkflowRequestSignal]>('request');
 export const statusQuery = defineQuery<ReservationWorkflowStatus>('status');
 
 /**
@@ -108,5 +126,3 @@ export const ValidationCodes = {
   invalidQuantity: 'INVENTORY.INVALID_QUANTITY',
   invalidTtl: 'INVENTORY.INVALID_TTL',
 } as const satisfies Record<string, ErrorCode>;
-
-export const MAX_LINES_PER_REQUEST = 100;

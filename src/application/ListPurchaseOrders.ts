@@ -3,10 +3,10 @@ import type { PurchaseOrderRequestPosition } from '../domain/ports/PurchaseOrder
 import type { PurchaseOrderRequestStatus } from '../domain/PurchaseOrderRequest';
 import type { ListPurchaseOrdersQuery, PurchaseOrderPage } from './contracts';
 import type { QueryDependencies } from './dependencies';
-import { decodeOpaqueCursor, encodeOpaqueCursor, parseLimit } from './input';
+import { decodeOpaqueCursor, encodeOpaqueCursor, parseLimit, type PurchaseOrderFilter } from './input';
 import { toPurchaseOrderView } from './views';
 
-const STATUS_FILTERS: Record<string, PurchaseOrderRequestStatus | null> = {
+const STATUS_FILTERS: Record<PurchaseOrderFilter, PurchaseOrderRequestStatus | null> = {
   open: 'OPEN',
   closed: 'CLOSED',
   all: null,
@@ -45,7 +45,7 @@ export class ListPurchaseOrders {
     const after = decodePurchaseOrderCursor(query.cursor);
     // One more than asked tells whether another page exists.
     const rows = await this.deps.purchaseOrderRepository.list({
-      status: STATUS_FILTERS[filter]!,
+      status: STATUS_FILTERS[filter],
       limit: limit + 1,
       after,
     });

@@ -1,5 +1,6 @@
 import { Quantity } from '../domain/Quantity';
 import { Sku } from '../domain/Sku';
+import { StockCount } from '../domain/StockCount';
 import type { ReplenishCommand, ReplenishOutcome } from './contracts';
 import type { CommandDependencies } from './dependencies';
 import { parseReference } from './input';
@@ -10,6 +11,7 @@ import { toStockLevelView } from './views';
 /**
  * Goods arrived: on hand grows (a REPLENISH movement, a StockReplenished event). When available stock
  * is back to or above safety stock, the SKU's open purchase-order request closes in the same transaction.
+ * A reference is booked once per SKU: a repeat with the same reference changes nothing.
  */
 export class ReplenishStock {
   constructor(private readonly deps: CommandDependencies) {}
@@ -22,6 +24,18 @@ export class ReplenishStock {
     return this.deps.unitOfWork.run(async (tx) => {
       const inventory = (await tx.inventory.lockForUpdate([sku])).get(sku.value);
       if (!inventory) return { kind: 'not-found' };
+      // Under the row lock: a concurrent replenishment with the same reference has committed or waits.
+      if (reference !== undefined && (await tx.movements.findReplenishment(sku, reference))) {
+        const open = await tx.purchaseOrders.findOpenBySkus([sku]);
+        return {
+          kind: 'replenished',
+          repeated: true,
+          level: toStockLevelView(inventory, open.get(sku.value)),
+        };
+      }
+      if (!inventory.canReplenish(quantity)) {
+        return { kind: 'on-hand-limit', onHand: inventory.onHand, max: StockCount.MAX };
+      }
       const now = this.deps.clock.now();
       inventory.replenish(quantity, reference, now);
       await tx.inventory.save([inventory]);

@@ -3,6 +3,7 @@ import { Sku } from '../domain/Sku';
 import type { SetLevelsCommand, SetLevelsOutcome } from './contracts';
 import type { CommandDependencies } from './dependencies';
 import { toOutboxMessages } from './outbox';
+import { preconditionHolds } from './preconditions';
 import { reviewSafetyStock } from './safetyStock';
 import { toStockLevelView } from './views';
 
@@ -27,6 +28,13 @@ export class SetStockLevels {
       const now = this.deps.clock.now();
       const current = (await tx.inventory.lockForUpdate([sku])).get(sku.value);
       const context = { ids: this.deps.ids, now };
+      if (command.ifMatch !== undefined && !preconditionHolds(command.ifMatch, current)) {
+        const open = current ? await tx.purchaseOrders.findOpenBySkus([sku]) : new Map();
+        return {
+          kind: 'precondition-failed',
+          level: current ? toStockLevelView(current, open.get(sku.value)) : null,
+        };
+      }
       if (!current) {
         const created = ProductInventory.create(sku, levels, now);
         await tx.inventory.save([created]);

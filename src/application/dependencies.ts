@@ -14,12 +14,18 @@ export interface CommandDependencies {
   ids: IdGenerator;
 }
 
+/* The read halves of the repositories: queries never lock or write (commands do, in their unit of work). */
+export type InventoryReader = Pick<InventoryRepositoryPort, 'findBySku'>;
+export type ReservationReader = Pick<ReservationRepositoryPort, 'findByOrderId'>;
+export type MovementReader = Pick<MovementLedgerReaderPort, 'listBySku'>;
+export type PurchaseOrderReader = Pick<PurchaseOrderRequestRepositoryPort, 'findOpenBySkus' | 'list'>;
+
 /** What the queries need: plain reads outside any transaction. */
 export interface QueryDependencies {
-  inventoryRepository: InventoryRepositoryPort;
-  reservationRepository: ReservationRepositoryPort;
-  movementReader: MovementLedgerReaderPort;
-  purchaseOrderRepository: PurchaseOrderRequestRepositoryPort;
+  inventoryRepository: InventoryReader;
+  reservationRepository: ReservationReader;
+  movementReader: MovementReader;
+  purchaseOrderRepository: PurchaseOrderReader;
   /** Stock levels in one query (the hot read path); without it, two repository reads. */
   stockLevelReader?: StockLevelReaderPort;
 }

@@ -1,14 +1,21 @@
 import { ErrorCodes, ValidationError } from '../domain/errors';
+import { MAX_LINES_PER_REQUEST, MOVEMENT_NOTE_MAX_LENGTH } from '../domain/limits';
 import { Quantity } from '../domain/Quantity';
 import type { RequestedLine } from '../domain/Reservation';
 import { Sku } from '../domain/Sku';
+import { LONE_SURROGATE, MOVEMENT_TYPES, type MovementType } from '../domain/StockMovement';
 
 /** Guards for command fields that are not value objects of their own. */
 
-export const MAX_LINES = 100;
+export const MAX_LINES = MAX_LINES_PER_REQUEST;
+/** SKUs one batch read may ask for. */
+export const MAX_BATCH_SKUS = 100;
 export const MAX_REFERENCE_LENGTH = 200;
 export const DEFAULT_MOVEMENT_LIMIT = 50;
 export const MAX_MOVEMENT_LIMIT = 200;
+/** The `status` filter of the purchase-order listing (the first is the default). */
+export const PURCHASE_ORDER_FILTERS = ['open', 'closed', 'all'] as const;
+export type PurchaseOrderFilter = (typeof PURCHASE_ORDER_FILTERS)[number];
 
 /** One to MAX_LINES lines, each a valid SKU and quantity, no SKU twice (compared upper-case). */
 export function parseLines(raw: unknown): RequestedLine[] {
@@ -35,6 +42,27 @@ export function parseLines(raw: unknown): RequestedLine[] {
   });
 }
 
+/** An ISO-8601 instant (a caller's deadline), or undefined. */
+export function parseDeadline(raw: unknown): Date | undefined {
+  if (raw === undefined) return undefined;
+  const at = typeof raw === 'string' ? new Date(raw) : undefined;
+  if (!at || Number.isNaN(at.getTime())) {
+    throw new ValidationError(ErrorCodes.INVALID_DEADLINE, 'deadline must be an ISO-8601 instant', {
+      deadline: raw,
+    });
+  }
+  return at;
+}
+
+/** Stored free text: Postgres text and jsonb hold no NUL character. */
+// eslint-disable-next-line no-control-regex -- NUL is exactly what it refuses
+export const STORABLE_TEXT = /^[^\u0000]*$/;
+
+/** Whether `text` can be stored exactly as given. */
+export function isStorableText(text: string): boolean {
+  return STORABLE_TEXT.test(text) && !LONE_SURROGATE.test(text);
+}
+
 export function parseReference(raw: unknown): string | undefined {
   if (raw === undefined) return undefined;
   if (typeof raw !== 'string' || raw.length === 0 || raw.length > MAX_REFERENCE_LENGTH) {
@@ -42,6 +70,65 @@ export function parseReference(raw: unknown): string | undefined {
       ErrorCodes.INVALID_REFERENCE,
       `reference must be 1..${MAX_REFERENCE_LENGTH} characters`,
       { reference: raw },
+    );
+  }
+  if (!isStorableText(raw)) {
+    throw new ValidationError(
+      ErrorCodes.INVALID_REFERENCE,
+      'reference must be well-formed Unicode without NUL characters',
+    );
+  }
+  return raw;
+}
+
+/** Free text kept with a stock change: an adjustment's note, a release's or an order cancel's reason. */
+export const MAX_NOTE_LENGTH = MOVEMENT_NOTE_MAX_LENGTH;
+const REASON = /^[a-z][a-z-]{0,63}$/;
+
+export function parseMovementType(raw: unknown): MovementType | undefined {
+  if (raw === undefined) return undefined;
+  if (!(MOVEMENT_TYPES as readonly unknown[]).includes(raw)) {
+    throw new ValidationError(
+      ErrorCodes.INVALID_MOVEMENT_FILTER,
+      `type must be one of ${MOVEMENT_TYPES.join(', ')}`,
+      {
+        type: raw,
+      },
+    );
+  }
+  return raw as MovementType;
+}
+
+/** Reasons are lower-case words with dashes (`cycle-count`, `expired`, `set-levels`...). */
+export function parseMovementReason(raw: unknown): string | undefined {
+  if (raw === undefined) return undefined;
+  if (typeof raw !== 'string' || !REASON.test(raw)) {
+    throw new ValidationError(
+      ErrorCodes.INVALID_MOVEMENT_FILTER,
+      'reason must be a lower-case word (a-z, -)',
+      {
+        reason: raw,
+      },
+    );
+  }
+  return raw;
+}
+
+export function parseNote(raw: unknown): string | undefined {
+  if (raw === undefined) return undefined;
+  if (typeof raw !== 'string' || raw.length === 0 || raw.length > MAX_NOTE_LENGTH) {
+    throw new ValidationError(
+      ErrorCodes.INVALID_ADJUSTMENT,
+      `note must be 1..${MAX_NOTE_LENGTH} characters`,
+      {
+        note: raw,
+      },
+    );
+  }
+  if (!isStorableText(raw)) {
+    throw new ValidationError(
+      ErrorCodes.INVALID_ADJUSTMENT,
+      'note must be well-formed Unicode without NUL characters',
     );
   }
   return raw;

@@ -3,7 +3,12 @@ import type { IdGenerator } from '../domain/ports/IdGenerator';
 import type { TransactionalRepositories } from '../domain/ports/UnitOfWorkPort';
 import type { ProductInventory } from '../domain/ProductInventory';
 import { PurchaseOrderRequest } from '../domain/PurchaseOrderRequest';
-import { isBelowSafetyStock, safetyStockDecision, type StockChange } from '../domain/SafetyStockPolicy';
+import {
+  closesRequests,
+  isBelowSafetyStock,
+  safetyStockDecision,
+  type StockChange,
+} from '../domain/SafetyStockPolicy';
 
 export interface SafetyStockReview {
   /** PurchaseOrderRequested events of the requests opened, to record after the stock events. */
@@ -29,7 +34,7 @@ export async function reviewSafetyStock(
   change: StockChange,
   deps: { ids: IdGenerator; now: Date },
 ): Promise<SafetyStockReview> {
-  const replenishing = change === 'REPLENISH' || change === 'SET_LEVELS';
+  const replenishing = closesRequests(change);
   const candidates = inventories.filter((i) => replenishing || isBelowSafetyStock(i));
   // A SKU created in this transaction cannot have a request yet.
   const lookup = candidates.filter((i) => !i.isNew).map((i) => i.sku);

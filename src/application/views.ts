@@ -10,6 +10,16 @@ import type {
   StockLevelView,
 } from './contracts';
 
+/**
+ * The version the row has once the command's transaction saved it: a new row starts at 0, a save adds
+ * one (at most one save per aggregate and transaction: the repository's optimistic check on the loaded
+ * version), an unchanged aggregate is not saved.
+ */
+function versionAfterSave(inventory: ProductInventory): number {
+  if (inventory.isNew) return 0;
+  return inventory.version + (inventory.hasChanges ? 1 : 0);
+}
+
 /** `openRequest`: the SKU's open purchase-order request, if any. */
 export function toStockLevelView(
   inventory: ProductInventory,
@@ -23,6 +33,7 @@ export function toStockLevelView(
     safetyStock: inventory.safetyStock,
     reorderQuantity: inventory.reorderQuantity,
     updatedAt: inventory.updatedAt.toISOString(),
+    version: versionAfterSave(inventory),
     openPurchaseOrder: openRequest?.isOpen ? toPurchaseOrderRequestView(openRequest) : null,
   };
 }
@@ -81,5 +92,6 @@ export function toMovementView(movement: RecordedMovement): MovementView {
   if (movement.orderId !== null) view.orderId = movement.orderId;
   if (movement.reason !== null) view.reason = movement.reason;
   if (movement.reference !== null) view.reference = movement.reference;
+  if (movement.note !== null) view.note = movement.note;
   return view;
 }

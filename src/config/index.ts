@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { DEFAULT_RESERVATION_MAX_AGE_SECONDS } from '../application/ExtendReservation';
+import { TtlSeconds } from '../domain/TtlSeconds';
 
 /**
  * All configuration comes from the environment and is validated once at startup; a bad value fails
@@ -6,6 +8,8 @@ import { z } from 'zod';
  */
 const ROLES = ['api', 'worker', 'bridge', 'relay'] as const;
 export type Role = (typeof ROLES)[number];
+export const RESERVE_MODES = ['db', 'workflow'] as const;
+export type ReserveMode = (typeof RESERVE_MODES)[number];
 
 const int = (def: number, min: number, max: number) => z.coerce.number().int().min(min).max(max).default(def);
 const bool = (def: boolean) =>
@@ -26,11 +30,20 @@ const url = (protocols: string[]) =>
     { message: `must be a URL with protocol ${protocols.join(' or ')}` },
   );
 
+export const MIN_JWT_SECRET_BYTES = 32;
+
 const schema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   HOST: z.string().min(1).default('0.0.0.0'),
   PORT: int(3000, 0, 65535),
+  /** Health and metrics listener of a process without the api role (0: any free port). */
+  OPS_PORT: int(9465, 0, 65535),
+  /**
+   * Lowers this process's CPU priority (nice 0-19) at start: a worker process on the api's host then
+   * yields the CPU to the request path under contention (docker-compose.yml uses cpu_shares instead).
+   */
+  PROCESS_NICE: int(0, 0, 19),
   ROLES: z
     .string()
     .default('api,worker,bridge,relay')
@@ -60,12 +73,48 @@ const schema = z.object({
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('inventory-reservations'),
   TEMPORAL_UI_URL: url(['http:', 'https:']).default('http://127.0.0.1:8233'),
-  RESERVATION_DEFAULT_TTL_SECONDS: int(900, 1, 86400),
+  RESERVATION_DEFAULT_TTL_SECONDS: int(TtlSeconds.DEFAULT_SECONDS, TtlSeconds.MIN, TtlSeconds.MAX),
+  /**
+   * db: the HTTP reserve is one Postgres transaction; the order's workflow is started from it by the
+   * dispatcher (worker role). workflow: the reserve runs as the workflow's Update-With-Start.
+   */
+  RESERVE_MODE: z.enum(RESERVE_MODES).default('db'),
+  /** How long a caller waits for work that depends on more than Postgres (the workflow-mode reserve). */
+  REQUEST_DEADLINE_MS: int(2000, 100, 60000),
+  /** Orders whose workflow requests the dispatcher delivers to Temporal at once. */
+  WORKFLOW_DISPATCH_CONCURRENCY: int(16, 1, 256),
+  /** Orders the dispatcher delivers per second at most (0: no limit); see rateLimit.ts. */
+  WORKFLOW_DISPATCH_RATE: int(0, 0, 100_000),
+  /**
+   * The worker role's expiry sweep: every EXPIRY_SWEEP_INTERVAL_MS it releases reservations still
+   * RESERVED EXPIRY_SWEEP_GRACE_MS after their expiresAt (their workflow could not: Temporal or the
+   * workers were away). 0 turns it off.
+   */
+  EXPIRY_SWEEP_INTERVAL_MS: int(1000, 0, 600000),
+  EXPIRY_SWEEP_GRACE_MS: int(5000, 0, 3600000),
+  RESERVATION_MAX_AGE_SECONDS: int(DEFAULT_RESERVATION_MAX_AGE_SECONDS, 1, 30 * 86400),
   PURCHASE_ORDER_REMINDER_SECONDS: int(86400, 1, 30 * 86400),
+  IDEMPOTENCY_KEY_RETENTION_SECONDS: int(86400, 60, 30 * 86400),
+  IDEMPOTENCY_PURGE_INTERVAL_SECONDS: int(300, 1, 86400),
   OUTBOX_POLL_INTERVAL_MS: int(1000, 10, 60000),
   OUTBOX_BATCH_SIZE: int(100, 1, 1000),
-  /** HS256 secret (at least 32 bytes) used to verify bearer tokens and by `npm run token` to mint them. */
-  AUTH_JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  /**
+   * How long dedupe records (processed_messages) and order decisions (order_decisions, unless one still
+   * waits for its open reservation) are kept. Far beyond any redelivery: a copy of an event arriving
+   * later than this would be applied again.
+   */
+  DEDUPE_RETENTION_HOURS: int(168, 24, 24 * 366),
+  /**
+   * HS256 secret (at least 32 bytes) used to verify bearer tokens and by `npm run token` to mint them.
+   * No default anywhere: `npm run setup` writes a random one into `.env`. Required where tokens are
+   * verified or minted (jwtSecret), not by processes that never see one.
+   */
+  AUTH_JWT_SECRET: z
+    .string()
+    .refine((v) => Buffer.byteLength(v, 'utf8') >= MIN_JWT_SECRET_BYTES, {
+      message: `must be at least ${MIN_JWT_SECRET_BYTES} bytes (e.g. openssl rand -hex 32)`,
+    })
+    .optional(),
   AUTH_JWT_ISSUER: z.string().min(1).default('inventory-service'),
   AUTH_JWT_AUDIENCE: z.string().min(1).default('inventory-service'),
   HTTP_BODY_LIMIT_BYTES: int(64 * 1024, 1024, 10 * 1024 * 1024),
@@ -74,7 +123,7 @@ const schema = z.object({
   TEMPORAL_WORKER_METRICS_PORT: int(0, 0, 65535),
 });
 
-export type Config = z.infer<typeof schema> & { AUTH_JWT_SECRET: string };
+export type Config = z.infer<typeof schema>;
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -83,20 +132,21 @@ export class ConfigError extends Error {
   }
 }
 
-/** Development-only default so `npm start` works out of the box; production must set its own. */
-export const DEV_JWT_SECRET = 'dev-only-inventory-secret-change-me-0123456789';
-
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = schema.safeParse(env);
   if (!parsed.success) {
     throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || '(env)'}: ${i.message}`));
   }
-  const cfg = parsed.data;
-  if (!cfg.AUTH_JWT_SECRET) {
-    if (cfg.NODE_ENV === 'production') {
-      throw new ConfigError(['AUTH_JWT_SECRET: required when NODE_ENV=production']);
-    }
-    return { ...cfg, AUTH_JWT_SECRET: DEV_JWT_SECRET };
+  return parsed.data;
+}
+
+/** The token secret, or a ConfigError that says where one comes from. */
+export function jwtSecret(config: Pick<Config, 'AUTH_JWT_SECRET'>): string {
+  if (!config.AUTH_JWT_SECRET) {
+    throw new ConfigError([
+      `AUTH_JWT_SECRET: required (at least ${MIN_JWT_SECRET_BYTES} bytes). 'npm run setup' writes a random ` +
+        'one into .env, which npm start and npm run token read; or set it in the environment',
+    ]);
   }
-  return cfg as Config;
+  return config.AUTH_JWT_SECRET;
 }

@@ -1,16 +1,24 @@
 import { asFunction, type AwilixContainer } from 'awilix';
 import type { ServiceMetrics } from '../adapters/observability/metrics';
+import { DedupeRetention } from '../adapters/postgres/DedupeRetention';
 import { AmqpConnection } from '../adapters/rabbitmq/AmqpConnection';
 import { AmqpEventPublisher } from '../adapters/rabbitmq/AmqpEventPublisher';
 import { OrderEventsBridge } from '../adapters/rabbitmq/OrderEventsBridge';
 import { OutboxRelay } from '../adapters/rabbitmq/OutboxRelay';
+import { PrismaProcessedMessageStore } from '../adapters/postgres/ProcessedMessageStore';
+import { applyUnroutedPolicy, UNROUTED_POLICY } from '../adapters/rabbitmq/policies';
 import {
-  PrismaProcessedMessageStore,
-  type ProcessedMessageStore,
-} from '../adapters/rabbitmq/ProcessedMessageStore';
-import { assertTopology, Topology } from '../adapters/rabbitmq/topology';
-import type { OrderSignalPort } from '../application/ports';
-import type { BaseCradle } from './base';
+  bridgeHealth,
+  outboxRelayHealth,
+  rabbitmqHealth,
+  rabbitmqStateProbes,
+} from '../adapters/rabbitmq/health';
+import { assertTopology } from '../adapters/rabbitmq/topology';
+import { outboxBacklogProbe } from '../adapters/postgres/probes';
+import { HandleOrderEvent } from '../application/HandleOrderEvent';
+import type { HealthCheck, OrderSignalPort, ProcessedMessagesPort } from '../application/ports';
+import { optionalRegistration, type BaseCradle, type Registrations } from './base';
+import type { Component } from './lifecycle';
 import type { PersistenceCradle } from './persistence';
 
 export interface MessagingCradle {
@@ -20,23 +28,25 @@ export interface MessagingCradle {
   consumerConnection: AmqpConnection;
   eventPublisher: AmqpEventPublisher;
   outboxRelay: OutboxRelay;
-  processedMessages: ProcessedMessageStore;
+  processedMessages: ProcessedMessagesPort;
+  /** The use case behind the bridge: what an order event means. */
+  handleOrderEvent: HandleOrderEvent;
   orderEventsBridge: OrderEventsBridge;
+  /** Purges processed_messages and order_decisions past DEDUPE_RETENTION_HOURS; runs with the bridge. */
+  dedupeRetention: DedupeRetention;
 }
 
 /** What messaging needs from the other modules: persistence (prisma) and temporal (orderSignals). */
 type Needs = BaseCradle &
-  Pick<PersistenceCradle, 'prisma'> & { orderSignals: OrderSignalPort } & MessagingCradle;
+  Pick<PersistenceCradle, 'prisma' | 'pgPool'> & { orderSignals: OrderSignalPort } & MessagingCradle;
 
-function optionalMetrics(container: AwilixContainer): ServiceMetrics | undefined {
-  return container.hasRegistration('metrics') ? (container.resolve('metrics') as ServiceMetrics) : undefined;
-}
+const optionalMetrics = (c: AwilixContainer) => optionalRegistration<ServiceMetrics>(c, 'metrics');
 
 /**
  * Registers the RabbitMQ side. Everything is a lazy singleton: resolving `outboxRelay` in a process whose
  * roles do not include `relay` never happens, so no connection is opened for it. Disposers stop the relay
- * and the bridge and close the connections; still, call the handles' stop() first (see startOutboxRelay /
- * startOrderEventsBridge) so in-flight work finishes before the connections go.
+ * and the bridge and close the connections; still, stop their components first (outboxRelayComponent,
+ * orderEventsBridgeComponent) so in-flight work finishes before the connections go.
  */
 export function registerMessaging<C extends Needs>(container: AwilixContainer<C>): AwilixContainer<C> {
   container.register({
@@ -46,6 +56,7 @@ export function registerMessaging<C extends Needs>(container: AwilixContainer<C>
         name: 'inventory-service publisher',
         logger: logger.child({ component: 'amqp-publisher' }),
       });
+      const ensureUnroutedPolicy = unroutedPolicyOnce(config, logger);
       connection.addSetup(async (c) => {
         const ch = await c.createChannel();
         ch.on('error', () => undefined);
@@ -54,6 +65,7 @@ export function registerMessaging<C extends Needs>(container: AwilixContainer<C>
         } finally {
           await ch.close().catch(() => undefined);
         }
+        ensureUnroutedPolicy();
       });
       return connection;
     })
@@ -94,12 +106,15 @@ export function registerMessaging<C extends Needs>(container: AwilixContainer<C>
       .singleton()
       .disposer((r) => r.stop()),
     processedMessages: asFunction(({ prisma }: Needs) => new PrismaProcessedMessageStore(prisma)).singleton(),
+    handleOrderEvent: asFunction(
+      ({ orderSignals, processedMessages }: Needs) =>
+        new HandleOrderEvent({ orderSignals, processed: processedMessages }),
+    ).singleton(),
     orderEventsBridge: asFunction(
-      ({ config, logger, consumerConnection, orderSignals, processedMessages }: Needs) =>
+      ({ config, logger, consumerConnection, handleOrderEvent }: Needs) =>
         new OrderEventsBridge({
           connection: consumerConnection,
-          orderSignals,
-          processed: processedMessages,
+          handleOrderEvent,
           logger: logger.child({ component: 'order-events-bridge' }),
           metrics: optionalMetrics(container),
           prefetch: config.AMQP_PREFETCH,
@@ -107,45 +122,92 @@ export function registerMessaging<C extends Needs>(container: AwilixContainer<C>
     )
       .singleton()
       .disposer((b) => b.stop()),
-  } as never);
+    dedupeRetention: asFunction(
+      ({ config, logger, pgPool }: Needs) =>
+        new DedupeRetention({
+          pool: pgPool,
+          retentionHours: config.DEDUPE_RETENTION_HOURS,
+          logger: logger.child({ component: 'dedupe-retention' }),
+        }),
+    )
+      .singleton()
+      .disposer((r) => r.stop()),
+  } satisfies Registrations<MessagingCradle>);
   return container;
 }
 
-function config(container: AwilixContainer) {
-  return container.resolve('config') as BaseCradle['config'];
-}
-
-export interface RunningComponent {
-  /** Graceful: finishes the work in flight. Call before disposing the container. */
-  stop(): Promise<void>;
+/**
+ * inventory.events' alternate exchange is a policy (docs/messaging.md): applied through the management
+ * API when AMQP_MANAGEMENT_URL is set, in the background (never delaying the publisher), until it took.
+ */
+function unroutedPolicyOnce(config: Needs['config'], logger: Needs['logger']): () => void {
+  let done: Promise<unknown> | undefined;
+  return () => {
+    const managementUrl = config.AMQP_MANAGEMENT_URL;
+    if (!managementUrl) {
+      done ??= Promise.resolve(
+        logger.warn(
+          { policy: UNROUTED_POLICY.name },
+          'AMQP_MANAGEMENT_URL is not set: set the inventory.events alternate-exchange policy by hand (README, Operations)',
+        ),
+      );
+      return;
+    }
+    done ??= applyUnroutedPolicy({ managementUrl, amqpUrl: config.AMQP_URL }).then(
+      (inForce) => {
+        if (inForce === UNROUTED_POLICY.name) {
+          logger.info({ policy: inForce }, 'inventory.events alternate exchange set');
+        } else {
+          logger.warn(
+            { policy: UNROUTED_POLICY.name, inForce },
+            'another policy shadows the inventory.events alternate exchange',
+          );
+        }
+      },
+      (err: unknown) => {
+        done = undefined;
+        logger.warn(
+          { err: err instanceof Error ? err.message : String(err) },
+          'setting the inventory.events alternate-exchange policy failed; retried on reconnection',
+        );
+      },
+    );
+  };
 }
 
 /**
  * Role `relay`: connects to RabbitMQ (in the background, with retries) and starts the outbox relay,
- * which stands by until it holds the relay lock. Returns at once; it never throws for an unreachable
+ * which stands by until it holds the relay lock. Starts at once; it never throws for an unreachable
  * broker or database (readiness reports it instead).
  */
-export function startOutboxRelay<C extends Needs>(container: AwilixContainer<C>): RunningComponent {
-  const connection = container.resolve('publisherConnection');
-  const relay = container.resolve('outboxRelay');
-  connection.start();
-  relay.start();
-  return { stop: () => relay.stop() };
+export function outboxRelayComponent<C extends Needs>(container: AwilixContainer<C>): Component {
+  return {
+    name: 'outbox relay',
+    start: () => {
+      container.resolve('publisherConnection').start();
+      container.resolve('outboxRelay').start();
+    },
+    stop: () => container.resolve('outboxRelay').stop(),
+  };
 }
 
 /**
- * Role `bridge`: consumes inventory.order-events and signals the reservation workflows. Returns at once;
- * the consumer attaches whenever the broker is reachable and again after every reconnection.
+ * Role `bridge`: consumes inventory.order-events.v2 and signals the reservation workflows, and purges its
+ * dedupe records past their retention. Starts at once; the consumer attaches whenever the broker is
+ * reachable and again after every reconnection.
  */
-export function startOrderEventsBridge<C extends Needs>(container: AwilixContainer<C>): RunningComponent {
-  const bridge = container.resolve('orderEventsBridge');
-  bridge.start();
-  return { stop: () => bridge.stop(config(container).SHUTDOWN_GRACE_MS) };
-}
-
-export interface HealthCheckResult {
-  ok: boolean;
-  detail?: string;
+export function orderEventsBridgeComponent<C extends Needs>(container: AwilixContainer<C>): Component {
+  return {
+    name: 'order-events bridge',
+    start: () => {
+      container.resolve('orderEventsBridge').start();
+      container.resolve('dedupeRetention').start();
+    },
+    stop: async () => {
+      await container.resolve('dedupeRetention').stop();
+      await container.resolve('orderEventsBridge').stop(container.resolve('config').SHUTDOWN_GRACE_MS);
+    },
+  };
 }
 
 /**
@@ -155,64 +217,25 @@ export interface HealthCheckResult {
 export function messagingHealthChecks<C extends Needs>(
   container: AwilixContainer<C>,
   roles: { relay: boolean; bridge: boolean },
-): Record<string, () => Promise<HealthCheckResult>> {
-  const checks: Record<string, () => Promise<HealthCheckResult>> = {};
+): Record<string, HealthCheck> {
+  const checks: Record<string, HealthCheck> = {};
   const connections = [
     ...(roles.relay ? [container.resolve('publisherConnection')] : []),
     ...(roles.bridge ? [container.resolve('consumerConnection')] : []),
   ];
-  if (connections.length > 0) {
-    checks.rabbitmq = async () => {
-      const down = connections.filter((c) => !c.isConnected);
-      return down.length === 0
-        ? { ok: true }
-        : {
-            ok: false,
-            detail: down.map((c) => `${c.name}: ${c.lastErrorMessage ?? 'connecting'}`).join('; '),
-          };
-    };
-  }
-  if (roles.bridge) {
-    const bridge = container.resolve('orderEventsBridge');
-    checks.bridge = async () =>
-      bridge.isConsuming ? { ok: true } : { ok: false, detail: `not consuming ${Topology.orderEventsQueue}` };
-  }
-  if (roles.relay) {
-    const relay = container.resolve('outboxRelay');
-    // A standby relay is healthy: it takes over when the active one dies.
-    checks.outboxRelay = async () =>
-      relay.state === 'active' || relay.state === 'standby'
-        ? { ok: true, detail: relay.state }
-        : {
-            ok: false,
-            detail: `${relay.state}${relay.lastErrorMessage ? `: ${relay.lastErrorMessage}` : ''}`,
-          };
-  }
+  if (connections.length > 0) checks.rabbitmq = rabbitmqHealth(connections);
+  if (roles.bridge) checks.bridge = bridgeHealth(container.resolve('orderEventsBridge'));
+  if (roles.relay) checks.outboxRelay = outboxRelayHealth(container.resolve('outboxRelay'));
   return checks;
 }
 
 /** Scrape-time probes for ServiceMetrics.registerStateProbes (outbox backlog, dead-letter depth). */
 export function messagingStateProbes<C extends Needs>(container: AwilixContainer<C>) {
   return {
-    outbox: async () => {
-      const prisma = container.resolve('prisma');
-      const rows = await prisma.$queryRaw<{ pending: number; oldest: number }[]>`
-        SELECT count(*)::int AS pending,
-               COALESCE(EXTRACT(EPOCH FROM now() - min(occurred_at)), 0)::float8 AS oldest
-          FROM outbox_events WHERE published_at IS NULL`;
-      return { pending: rows[0]?.pending ?? 0, oldestAgeSeconds: rows[0]?.oldest ?? 0 };
-    },
-    deadLetterDepth: async () => {
-      const connection = container.resolve('consumerConnection').current;
-      // Throwing keeps the gauge's last value (the probe wrapper swallows it).
-      if (!connection) throw new Error('RabbitMQ not connected');
-      const ch = await connection.createChannel();
-      ch.on('error', () => undefined);
-      try {
-        return (await ch.checkQueue(Topology.deadLetterQueue)).messageCount;
-      } finally {
-        await ch.close().catch(() => undefined);
-      }
-    },
+    outbox: outboxBacklogProbe(container.resolve('pgPool')),
+    ...rabbitmqStateProbes([
+      container.resolve('consumerConnection'),
+      container.resolve('publisherConnection'),
+    ]),
   };
 }

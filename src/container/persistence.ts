@@ -1,22 +1,33 @@
 import { asFunction, type AwilixContainer } from 'awilix';
 import type { Logger } from 'pino';
 import type { Pool } from 'pg';
-import { PgStockLevelReader } from '../adapters/prisma/PgStockLevelReader';
-import { PgUnitOfWork } from '../adapters/prisma/PgUnitOfWork';
-import { createPgPool, createPrismaClient, type PrismaClient } from '../adapters/prisma/PrismaClientFactory';
-import { PrismaInventoryRepository } from '../adapters/prisma/PrismaInventoryRepository';
-import { PrismaMovementLedgerReader } from '../adapters/prisma/PrismaMovementLedgerReader';
-import { PrismaPurchaseOrderRequestRepository } from '../adapters/prisma/PrismaPurchaseOrderRequestRepository';
-import { PrismaReservationRepository } from '../adapters/prisma/PrismaReservationRepository';
+import { PgIdempotencyStore } from '../adapters/postgres/PgIdempotencyStore';
+import { PgExpiredReservations } from '../adapters/postgres/PgExpiredReservations';
+import { PgStockLevelReader } from '../adapters/postgres/PgStockLevelReader';
+import { PgUnitOfWork } from '../adapters/postgres/PgUnitOfWork';
+import {
+  createPgPool,
+  createPrismaClient,
+  type PrismaClient,
+} from '../adapters/postgres/PrismaClientFactory';
+import { PrismaInventoryRepository } from '../adapters/postgres/PrismaInventoryRepository';
+import { PrismaMovementLedgerReader } from '../adapters/postgres/PrismaMovementLedgerReader';
+import { PrismaPurchaseOrderRequestRepository } from '../adapters/postgres/PrismaPurchaseOrderRequestRepository';
+import { PrismaReservationRepository } from '../adapters/postgres/PrismaReservationRepository';
+import { PeriodicTask } from '../adapters/system/PeriodicTask';
 import { InventoryService } from '../application/InventoryService';
-import type { StockLevelReaderPort } from '../application/ports';
+import { ReleaseExpiredReservations } from '../application/ReleaseExpiredReservations';
+import type {
+  InventoryReader,
+  MovementReader,
+  PurchaseOrderReader,
+  ReservationReader,
+} from '../application/dependencies';
+import type { IdempotencyStorePort, StockLevelReaderPort } from '../application/ports';
 import type { Config } from '../config';
-import type { InventoryRepositoryPort } from '../domain/ports/InventoryRepositoryPort';
-import type { MovementLedgerReaderPort } from '../domain/ports/MovementLedgerReaderPort';
-import type { PurchaseOrderRequestRepositoryPort } from '../domain/ports/PurchaseOrderRequestRepositoryPort';
-import type { ReservationRepositoryPort } from '../domain/ports/ReservationRepositoryPort';
 import type { UnitOfWorkPort } from '../domain/ports/UnitOfWorkPort';
-import { createBaseContainer, type BaseCradle } from './base';
+import { createBaseContainer, type BaseCradle, type Registrations } from './base';
+import { backgroundComponent, type Component } from './lifecycle';
 
 export interface PersistenceCradle {
   /** Singleton: the process's one connection pool, ended when the container is disposed. */
@@ -25,13 +36,15 @@ export interface PersistenceCradle {
   prisma: PrismaClient;
   /** Singleton: the hot read path (GET /inventory/:sku) in plain SQL on pgPool. */
   stockLevelReader: StockLevelReaderPort;
+  /** Singleton: Idempotency-Key storage on pgPool. */
+  idempotencyStore: IdempotencyStorePort;
   /** Scoped (per request / activity) from here down. */
   unitOfWork: UnitOfWorkPort;
-  /** Non-transactional reads. */
-  inventoryRepository: InventoryRepositoryPort;
-  reservationRepository: ReservationRepositoryPort;
-  movementReader: MovementLedgerReaderPort;
-  purchaseOrderRepository: PurchaseOrderRequestRepositoryPort;
+  /** Non-transactional reads (Prisma): the queries' side of the repositories. */
+  inventoryRepository: InventoryReader;
+  reservationRepository: ReservationReader;
+  movementReader: MovementReader;
+  purchaseOrderRepository: PurchaseOrderReader;
   inventoryService: InventoryService;
 }
 
@@ -51,6 +64,10 @@ export function registerPersistence(container: AwilixContainer<BaseCradle & Pers
       .disposer((prisma) => prisma.$disconnect()),
     stockLevelReader: asFunction(
       ({ pgPool }: PersistenceCradle) => new PgStockLevelReader(pgPool),
+    ).singleton(),
+    idempotencyStore: asFunction(
+      ({ pgPool, config }: BaseCradle & PersistenceCradle) =>
+        new PgIdempotencyStore(pgPool, { retentionSeconds: config.IDEMPOTENCY_KEY_RETENTION_SECONDS }),
     ).singleton(),
     // Commands run on plain node-postgres (the reserve path's latency budget, docs/concurrency.md).
     unitOfWork: asFunction(({ pgPool }: PersistenceCradle) => new PgUnitOfWork({ pool: pgPool })).scoped(),
@@ -78,9 +95,10 @@ export function registerPersistence(container: AwilixContainer<BaseCradle & Pers
           clock: c.clock,
           ids: c.ids,
           defaultTtlSeconds: c.config.RESERVATION_DEFAULT_TTL_SECONDS,
+          reservationMaxAgeSeconds: c.config.RESERVATION_MAX_AGE_SECONDS,
         }),
     ).scoped(),
-  });
+  } satisfies Registrations<PersistenceCradle>);
 }
 
 /** Base + persistence, for scripts and tests. Resolve scoped services from `createScope()`. */
@@ -91,4 +109,42 @@ export function createPersistenceContainer(
   const container = createBaseContainer<BaseCradle & PersistenceCradle>(config, logger);
   registerPersistence(container);
   return container;
+}
+
+/**
+ * This process's expiry sweep (worker role; see EXPIRY_SWEEP_INTERVAL_MS): one pass per interval, each
+ * in a scope of its own; stop() waits for the pass in flight. `onReleased` counts what a pass released
+ * (metrics).
+ */
+export function expirySweepComponent(
+  container: AwilixContainer<BaseCradle & PersistenceCradle>,
+  onReleased: (count: number) => void = () => undefined,
+): Component {
+  const config = container.resolve('config');
+  const logger = container.resolve('logger').child({ component: 'expiry-sweep' });
+  if (config.EXPIRY_SWEEP_INTERVAL_MS === 0) {
+    return { name: 'expiry sweep (off)', start: () => undefined, stop: async () => undefined };
+  }
+  const expiredReservations = new PgExpiredReservations(container.resolve('pgPool'));
+  const task = new PeriodicTask(
+    { name: 'expiry sweep', intervalMs: config.EXPIRY_SWEEP_INTERVAL_MS, logger },
+    async () => {
+      const scope = container.createScope();
+      try {
+        const released = await new ReleaseExpiredReservations({
+          unitOfWork: scope.resolve('unitOfWork'),
+          clock: scope.resolve('clock'),
+          ids: scope.resolve('ids'),
+          expiredReservations,
+        }).execute({ graceMs: config.EXPIRY_SWEEP_GRACE_MS, limit: 100 });
+        if (released > 0) {
+          logger.info({ released }, 'expired reservations released by the sweep');
+          onReleased(released);
+        }
+      } finally {
+        await scope.dispose();
+      }
+    },
+  );
+  return backgroundComponent('expiry sweep', task);
 }

@@ -5,7 +5,8 @@ import {
 } from '../../activities/replenishment';
 import { ReplenishmentDispatcher } from '../adapters/temporal/ReplenishmentDispatcher';
 import type { BaseCradle } from './base';
-import type { TemporalCradle } from './temporal';
+import { backgroundComponent } from './lifecycle';
+import { dispatcherDependencies, type DispatcherComponent, type TemporalCradle } from './temporal';
 
 /**
  * The purchase-order side of the worker role: the replenishment activity, registered on the
@@ -20,27 +21,19 @@ export function replenishmentWorkerOverrides<C extends ReplenishmentActivitiesCr
   return { extraActivities: createReplenishmentActivities(container) };
 }
 
-export interface RunningDispatcher {
-  readonly dispatcher: ReplenishmentDispatcher;
-  /** Graceful: finishes the Temporal call in flight. Call before disposing the container. */
-  stop(): Promise<void>;
-}
+export type ReplenishmentDispatcherComponent = DispatcherComponent<ReplenishmentDispatcher>;
 
 /**
- * Starts the ReplenishmentDispatcher of this process (worker role) on the container's Temporal client
- * and configuration. Returns at once; it stands by while another process holds the dispatcher lock.
+ * The ReplenishmentDispatcher of this process (worker role) on the container's Temporal client and
+ * configuration. Starts at once; it stands by while another process holds the dispatcher lock. stop()
+ * finishes the Temporal call in flight.
  */
-export function startReplenishmentDispatcher<C extends BaseCradle & Pick<TemporalCradle, 'temporalClient'>>(
-  container: AwilixContainer<C>,
-): RunningDispatcher {
-  const config = container.resolve('config');
+export function replenishmentDispatcherComponent<
+  C extends BaseCradle & Pick<TemporalCradle, 'temporalClient'>,
+>(container: AwilixContainer<C>): ReplenishmentDispatcherComponent {
   const dispatcher = new ReplenishmentDispatcher({
-    databaseUrl: config.DATABASE_URL,
-    client: container.resolve('temporalClient'),
-    taskQueue: config.TEMPORAL_TASK_QUEUE,
-    reminderSeconds: config.PURCHASE_ORDER_REMINDER_SECONDS,
-    logger: container.resolve('logger').child({ component: 'replenishment-dispatcher' }),
+    ...dispatcherDependencies(container, 'replenishment-dispatcher'),
+    reminderSeconds: container.resolve('config').PURCHASE_ORDER_REMINDER_SECONDS,
   });
-  dispatcher.start();
-  return { dispatcher, stop: () => dispatcher.stop() };
+  return { ...backgroundComponent('replenishment dispatcher', dispatcher), dispatcher };
 }

@@ -2,10 +2,16 @@ import { Client, Connection } from '@temporalio/client';
 import { asFunction, type AwilixContainer } from 'awilix';
 import type { ReservationActivitiesCradle } from '../../activities';
 import type { ReleaseCommand, ReleaseOutcome } from '../application/contracts';
-import type { OrderSignalPort, ReservationOrchestratorPort } from '../application/ports';
+import {
+  DirectReservationOrchestrator,
+  type WithInventory,
+} from '../application/DirectReservationOrchestrator';
+import type { HealthCheck, OrderSignalPort, ReservationOrchestratorPort } from '../application/ports';
 import { createWorkerConnection } from '../adapters/temporal/connection';
+import type { TemporalDispatcherDependencies } from '../adapters/temporal/dispatcher';
+import { workerHealth } from '../adapters/temporal/health';
 import { installTemporalRuntime } from '../adapters/temporal/runtime';
-import { TemporalOrderSignals } from '../adapters/temporal/TemporalOrderSignals';
+import { ReservationWorkflowDispatcher } from '../adapters/temporal/ReservationWorkflowDispatcher';
 import { TemporalReservationOrchestrator } from '../adapters/temporal/TemporalReservationOrchestrator';
 import {
   createReservationWorker,
@@ -19,7 +25,9 @@ import {
   releaseMetricsInterceptor,
 } from '../adapters/observability/reservationMetrics';
 import { tracingClientInterceptors, type TemporalTracing } from '../adapters/temporal/tracing';
-import type { BaseCradle } from './base';
+import { optionalRegistration, type BaseCradle, type Registrations } from './base';
+import { backgroundComponent, type Component } from './lifecycle';
+import type { PersistenceCradle } from './persistence';
 
 /** The client side of Temporal: what the HTTP façade and the RabbitMQ bridge resolve. */
 export interface TemporalCradle {
@@ -30,32 +38,36 @@ export interface TemporalCradle {
   orderSignals: OrderSignalPort;
 }
 
-type Needs = BaseCradle & TemporalCradle & ReservationActivitiesCradle;
+/** The application facade, scoped (one unit of work per resolution), from the persistence module. */
+type InventoryCradle = Pick<PersistenceCradle, 'inventoryService'>;
 
-/**
- * Optional registrations of the service container: `tracing` (the process's tracing pipeline, see
- * tracing.ts) and `metrics` (ServiceMetrics). Without them Temporal runs untraced and uncounted.
- */
-function optional<T>(container: AwilixContainer, name: 'tracing' | 'metrics'): T | undefined {
-  return container.hasRegistration(name) ? (container.resolve(name) as T | undefined) : undefined;
+type Needs = BaseCradle & TemporalCradle & InventoryCradle;
+
+// Without the optional registrations Temporal runs untraced and uncounted.
+const tracingOf = (c: AwilixContainer) => optionalRegistration<TemporalTracing>(c, 'tracing');
+const metricsOf = (c: AwilixContainer) => optionalRegistration<ServiceMetrics>(c, 'metrics');
+
+/** One scope (one unit of work) per call, as the activities do. */
+function withInventoryOf<C extends InventoryCradle>(container: AwilixContainer<C>): WithInventory {
+  return async (work) => {
+    const scope = container.createScope();
+    try {
+      return await work(scope.resolve('inventoryService'));
+    } finally {
+      await scope.dispose();
+    }
+  };
 }
-const tracingOf = (c: AwilixContainer) => optional<TemporalTracing>(c, 'tracing');
-const metricsOf = (c: AwilixContainer) => optional<ServiceMetrics>(c, 'metrics');
 
 /** One scope per direct call, as the activities do. */
-async function releaseInOwnScope<C extends ReservationActivitiesCradle>(
+async function releaseInOwnScope<C extends InventoryCradle>(
   container: AwilixContainer<C>,
   command: ReleaseCommand,
 ): Promise<ReleaseOutcome> {
-  const scope = container.createScope();
-  try {
-    const outcome = await scope.resolve('inventoryService').release(command);
-    const metrics = metricsOf(container as AwilixContainer);
-    if (metrics) recordRelease(metrics, command, outcome);
-    return outcome;
-  } finally {
-    await scope.dispose();
-  }
+  const outcome = await withInventoryOf(container)((inventory) => inventory.release(command));
+  const metrics = metricsOf(container);
+  if (metrics) recordRelease(metrics, command, outcome);
+  return outcome;
 }
 
 /**
@@ -63,11 +75,10 @@ async function releaseInOwnScope<C extends ReservationActivitiesCradle>(
  * registrations (`inventoryService`, scoped, serves the orchestrator's release fallback). Singletons:
  * the connection is closed when the container is disposed.
  */
-export function registerTemporal<C extends BaseCradle & ReservationActivitiesCradle>(
-  base: AwilixContainer<C>,
+export function registerTemporal<C extends BaseCradle & InventoryCradle>(
+  container: AwilixContainer<C>,
 ): AwilixContainer<C & TemporalCradle> {
-  const container = base as unknown as AwilixContainer<C & TemporalCradle>;
-  container.register({
+  return container.register({
     temporalConnection: asFunction(({ config }: BaseCradle) =>
       Connection.lazy({ address: config.TEMPORAL_ADDRESS }),
     )
@@ -82,20 +93,34 @@ export function registerTemporal<C extends BaseCradle & ReservationActivitiesCra
         }),
     ).singleton(),
     orchestrator: asFunction(({ config, temporalClient }: Needs) => {
-      const orchestrator = new TemporalReservationOrchestrator({
-        client: temporalClient,
-        taskQueue: config.TEMPORAL_TASK_QUEUE,
-        defaultTtlSeconds: config.RESERVATION_DEFAULT_TTL_SECONDS,
-        releaseDirectly: (command) => releaseInOwnScope(container, command),
-      });
+      const orchestrator: ReservationOrchestratorPort =
+        config.RESERVE_MODE === 'db'
+          ? new DirectReservationOrchestrator({ withInventory: withInventoryOf(container) })
+          : new TemporalReservationOrchestrator({
+              client: temporalClient,
+              taskQueue: config.TEMPORAL_TASK_QUEUE,
+              defaultTtlSeconds: config.RESERVATION_DEFAULT_TTL_SECONDS,
+              deadlineMs: config.REQUEST_DEADLINE_MS,
+              currentReservation: (orderId) => withInventoryOf(container)((i) => i.getReservation(orderId)),
+              releaseDirectly: (command) => releaseInOwnScope(container, command),
+              extendDirectly: (command) => withInventoryOf(container)((i) => i.extend(command)),
+            });
       const metrics = metricsOf(container);
-      return metrics ? new MeteredReservationOrchestrator(orchestrator, metrics) : orchestrator;
+      return metrics
+        ? new MeteredReservationOrchestrator(orchestrator, metrics, {
+            countReleases: config.RESERVE_MODE === 'db',
+          })
+        : orchestrator;
     }).singleton(),
-    orderSignals: asFunction(
-      ({ temporalClient }: Needs) => new TemporalOrderSignals({ client: temporalClient }),
-    ).singleton(),
-  } as never);
-  return container;
+    // The bridge's decisions go to Postgres first (both modes); the dispatcher signals the workflow.
+    orderSignals: asFunction((): OrderSignalPort => {
+      const withInventory = withInventoryOf(container);
+      return {
+        confirm: (orderId) => withInventory((i) => i.orderDecisions.confirm(orderId)),
+        cancel: (orderId, reason) => withInventory((i) => i.orderDecisions.cancel(orderId, reason)),
+      };
+    }).singleton(),
+  } satisfies Registrations<TemporalCradle>);
 }
 
 export interface StartedReservationWorker extends ReservationWorker {
@@ -138,4 +163,85 @@ export async function createConfiguredReservationWorker<C extends BaseCradle & R
     await connection.close();
     throw error;
   }
+}
+
+export interface ReservationWorkerComponent extends Component {
+  /** Settles when the worker stops polling (rejects when it failed); undefined until started. */
+  readonly stopped: Promise<void> | undefined;
+  /** /health/ready's `worker`. */
+  readonly health: HealthCheck;
+}
+
+/** The worker role's worker (createConfiguredReservationWorker): polls from start() until stop(). */
+export function reservationWorkerComponent<C extends BaseCradle & ReservationActivitiesCradle>(
+  container: AwilixContainer<C>,
+  overrides: Partial<Omit<ReservationWorkerOptions<C>, 'container' | 'connection'>> = {},
+): ReservationWorkerComponent {
+  const logger = container.resolve('logger');
+  let worker: StartedReservationWorker | undefined;
+  let stopped: Promise<void> | undefined;
+  let run: Promise<void> | undefined;
+  return {
+    name: 'reservation worker',
+    get stopped() {
+      return stopped;
+    },
+    health: async () =>
+      worker
+        ? workerHealth(worker)()
+        : { ok: false, detail: `worker not polling ${container.resolve('config').TEMPORAL_TASK_QUEUE}` },
+    async start() {
+      worker = await createConfiguredReservationWorker(container, overrides);
+      stopped = worker.run();
+      run = stopped.catch((err: unknown) => {
+        logger.error({ err }, 'reservation worker stopped with an error');
+      });
+    },
+    async stop() {
+      try {
+        await worker?.close();
+      } finally {
+        await run;
+      }
+    },
+  };
+}
+
+/** A dispatcher (one active per database: it polls Postgres and calls Temporal) as a component. */
+export type DispatcherComponent<D> = Component & { readonly dispatcher: D };
+export type ReservationDispatcherComponent = DispatcherComponent<ReservationWorkflowDispatcher>;
+
+type DispatcherNeeds = BaseCradle & Pick<TemporalCradle, 'temporalClient'>;
+
+/** What every dispatcher takes from the container: the database, the Temporal client and task queue. */
+export function dispatcherDependencies<C extends DispatcherNeeds>(
+  container: AwilixContainer<C>,
+  component: string,
+): TemporalDispatcherDependencies {
+  const config = container.resolve('config');
+  return {
+    databaseUrl: config.DATABASE_URL,
+    client: container.resolve('temporalClient'),
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    logger: container.resolve('logger').child({ component }),
+  };
+}
+
+/**
+ * The ReservationWorkflowDispatcher of this process (worker role): it delivers the workflow requests
+ * that reserves and decisions commit. Starts at once; it stands by while another process holds the
+ * dispatcher lock. stop() finishes the deliveries in flight.
+ */
+export function reservationWorkflowDispatcherComponent<C extends DispatcherNeeds>(
+  container: AwilixContainer<C>,
+): ReservationDispatcherComponent {
+  const config = container.resolve('config');
+  const dispatcher = new ReservationWorkflowDispatcher({
+    ...dispatcherDependencies(container, 'workflow-dispatcher'),
+    defaultTtlSeconds: config.RESERVATION_DEFAULT_TTL_SECONDS,
+    concurrency: config.WORKFLOW_DISPATCH_CONCURRENCY,
+    ratePerSecond: config.WORKFLOW_DISPATCH_RATE,
+    metrics: metricsOf(container),
+  });
+  return { ...backgroundComponent('workflow-request dispatcher', dispatcher), dispatcher };
 }

@@ -4,7 +4,14 @@ import type { OrderId } from './OrderId';
 import type { Quantity } from './Quantity';
 import type { ReleaseReason } from './ReleaseReason';
 import type { Sku } from './Sku';
-import { AdjustReasons, type MovementType, type StockMovement } from './StockMovement';
+import { StockCount } from './StockCount';
+import {
+  ADJUSTMENT_REASONS,
+  AdjustReasons,
+  type AdjustmentReason,
+  type MovementType,
+  type StockMovement,
+} from './StockMovement';
 
 export interface ProductInventoryProps {
   sku: Sku;
@@ -25,19 +32,14 @@ export interface StockLevelsInput {
   reorderQuantity?: number;
 }
 
-/** Levels are Postgres `integer`s. */
-export const MAX_STOCK_LEVEL = 2_147_483_647;
-
-function level(name: string, value: unknown): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > MAX_STOCK_LEVEL) {
-    throw new ValidationError(
-      ErrorCodes.INVALID_STOCK_LEVEL,
-      `Invalid ${name} ${JSON.stringify(value)}: an integer 0..${MAX_STOCK_LEVEL}`,
-      { [name]: value },
-    );
-  }
-  return value;
-}
+/** An operator's adjustment: a signed change of on hand, or the on hand counted. */
+export type AdjustmentInput = (
+  { delta: number; onHand?: undefined } | { onHand: number; delta?: undefined }
+) & {
+  reason: AdjustmentReason;
+  reference?: string;
+  note?: string;
+};
 
 /**
  * The stock of one SKU. Invariant: 0 ≤ reserved ≤ onHand, so available (onHand − reserved) is never
@@ -49,21 +51,25 @@ export class ProductInventory {
   private movements: StockMovement[] = [];
   private events: InventoryEvent[] = [];
   private changed = false;
+  /** Available when loaded or created, then at the last pullEvents: the base of the stock-state events. */
+  private availableAtPull: number;
 
   private constructor(
     private readonly props: ProductInventoryProps,
     readonly isNew: boolean,
-  ) {}
+  ) {
+    this.availableAtPull = props.onHand - props.reserved;
+  }
 
   /** A new SKU; its initial on hand enters the ledger as an ADJUST. */
   static create(sku: Sku, levels: StockLevelsInput, now: Date): ProductInventory {
     const inventory = new ProductInventory(
       {
         sku,
-        onHand: level('onHand', levels.onHand),
+        onHand: StockCount.of('onHand', levels.onHand),
         reserved: 0,
-        safetyStock: level('safetyStock', levels.safetyStock ?? 0),
-        reorderQuantity: level('reorderQuantity', levels.reorderQuantity ?? 0),
+        safetyStock: StockCount.of('safetyStock', levels.safetyStock ?? 0),
+        reorderQuantity: StockCount.of('reorderQuantity', levels.reorderQuantity ?? 0),
         version: 0,
         createdAt: now,
         updatedAt: now,
@@ -78,10 +84,12 @@ export class ProductInventory {
   /** Checks levels an operator sends before any work starts (the same guards create/setLevels apply). */
   static validateLevels(levels: StockLevelsInput): StockLevelsInput {
     return {
-      onHand: level('onHand', levels.onHand),
-      ...(levels.safetyStock !== undefined ? { safetyStock: level('safetyStock', levels.safetyStock) } : {}),
+      onHand: StockCount.of('onHand', levels.onHand),
+      ...(levels.safetyStock !== undefined
+        ? { safetyStock: StockCount.of('safetyStock', levels.safetyStock) }
+        : {}),
       ...(levels.reorderQuantity !== undefined
-        ? { reorderQuantity: level('reorderQuantity', levels.reorderQuantity) }
+        ? { reorderQuantity: StockCount.of('reorderQuantity', levels.reorderQuantity) }
         : {}),
     };
   }
@@ -162,9 +170,7 @@ export class ProductInventory {
       sku: this.sku.value,
       occurredAt: now,
       data: {
-        orderId: orderId.value,
-        sku: this.sku.value,
-        quantity: quantity.value,
+        ...this.orderLine(orderId, quantity),
         available: this.available,
         expiresAt: expiresAt.toISOString(),
       },
@@ -172,21 +178,20 @@ export class ProductInventory {
   }
 
   /** Reserved units go back to available. */
-  release(orderId: OrderId, quantity: Quantity, reason: ReleaseReason, now: Date): void {
+  release(orderId: OrderId, quantity: Quantity, reason: ReleaseReason, now: Date, note?: string): void {
     this.assertReservedCovers(quantity, 'release');
     this.props.reserved -= quantity.value;
     this.touch(now);
-    this.record('RELEASE', quantity.value, now, { orderId: orderId.value, reason });
+    this.record('RELEASE', quantity.value, now, { orderId: orderId.value, reason, note: note ?? null });
     this.events.push({
       type: 'StockReleased',
       sku: this.sku.value,
       occurredAt: now,
       data: {
-        orderId: orderId.value,
-        sku: this.sku.value,
-        quantity: quantity.value,
+        ...this.orderLine(orderId, quantity),
         available: this.available,
         reason,
+        ...(note !== undefined ? { note } : {}),
       },
     });
   }
@@ -202,12 +207,24 @@ export class ProductInventory {
       type: 'StockCommitted',
       sku: this.sku.value,
       occurredAt: now,
-      data: { orderId: orderId.value, sku: this.sku.value, quantity: quantity.value, onHand: this.onHand },
+      data: { ...this.orderLine(orderId, quantity), onHand: this.onHand },
     });
   }
 
+  /** Whether on hand stays within StockCount.MAX after receiving `quantity`. */
+  canReplenish(quantity: Quantity): boolean {
+    return this.onHand + quantity.value <= StockCount.MAX;
+  }
+
   replenish(quantity: Quantity, reference: string | undefined, now: Date): void {
-    const onHand = level('onHand', this.onHand + quantity.value);
+    if (!this.canReplenish(quantity)) {
+      throw new DomainError(
+        ErrorCodes.ON_HAND_LIMIT_EXCEEDED,
+        `Replenishing ${quantity.value} units of ${this.sku.value} would raise on hand above ${StockCount.MAX}`,
+        { sku: this.sku.value, onHand: this.onHand, quantity: quantity.value, max: StockCount.MAX },
+      );
+    }
+    const onHand = this.onHand + quantity.value;
     this.props.onHand = onHand;
     this.touch(now);
     this.record('REPLENISH', quantity.value, now, { reference: reference ?? null });
@@ -230,9 +247,9 @@ export class ProductInventory {
    * Returns whether anything changed; a change of on hand enters the ledger as a signed ADJUST.
    */
   setLevels(levels: StockLevelsInput, now: Date): boolean {
-    const onHand = level('onHand', levels.onHand);
-    const safetyStock = level('safetyStock', levels.safetyStock ?? this.safetyStock);
-    const reorderQuantity = level('reorderQuantity', levels.reorderQuantity ?? this.reorderQuantity);
+    const onHand = StockCount.of('onHand', levels.onHand);
+    const safetyStock = StockCount.of('safetyStock', levels.safetyStock ?? this.safetyStock);
+    const reorderQuantity = StockCount.of('reorderQuantity', levels.reorderQuantity ?? this.reorderQuantity);
     if (onHand < this.reserved) {
       throw new DomainError(
         ErrorCodes.ON_HAND_BELOW_RESERVED,
@@ -252,6 +269,66 @@ export class ProductInventory {
     return true;
   }
 
+  /**
+   * An operator's adjustment with its reason (damage, shrinkage, a count...): one ADJUST movement
+   * carrying reason, reference and note, and a StockAdjusted event, even when on hand does not change
+   * (a count that confirms the stock is worth its ledger line). On hand may not drop below reserved.
+   */
+  adjust(input: AdjustmentInput, now: Date): void {
+    if (!(ADJUSTMENT_REASONS as readonly string[]).includes(input.reason)) {
+      throw new ValidationError(
+        ErrorCodes.INVALID_ADJUSTMENT,
+        `reason must be one of ${ADJUSTMENT_REASONS.join(', ')}`,
+        { reason: input.reason },
+      );
+    }
+    const hasDelta = input.delta !== undefined;
+    if (hasDelta === (input.onHand !== undefined)) {
+      throw new ValidationError(ErrorCodes.INVALID_ADJUSTMENT, 'give either delta or onHand');
+    }
+    if (hasDelta && (!Number.isInteger(input.delta) || Math.abs(input.delta!) > StockCount.MAX)) {
+      throw new ValidationError(
+        ErrorCodes.INVALID_ADJUSTMENT,
+        `delta must be an integer within ±${StockCount.MAX}`,
+        {
+          delta: input.delta,
+        },
+      );
+    }
+    const target = hasDelta ? this.onHand + input.delta! : StockCount.of('onHand', input.onHand);
+    if (target < this.reserved) {
+      throw new DomainError(
+        ErrorCodes.ON_HAND_BELOW_RESERVED,
+        `On hand of ${this.sku.value} cannot drop below the ${this.reserved} reserved units`,
+        { sku: this.sku.value, onHand: target, reserved: this.reserved },
+      );
+    }
+    const onHand = StockCount.of('onHand', target);
+    const delta = onHand - this.onHand;
+    this.props.onHand = onHand;
+    this.touch(now);
+    this.record('ADJUST', delta, now, {
+      reason: input.reason,
+      reference: input.reference ?? null,
+      note: input.note ?? null,
+    });
+    this.events.push({
+      type: 'StockAdjusted',
+      sku: this.sku.value,
+      occurredAt: now,
+      data: {
+        sku: this.sku.value,
+        delta,
+        onHand,
+        reserved: this.reserved,
+        available: this.available,
+        reason: input.reason,
+        ...(input.reference !== undefined ? { reference: input.reference } : {}),
+        ...(input.note !== undefined ? { note: input.note } : {}),
+      },
+    });
+  }
+
   /** Movements not yet persisted; the repository takes them when it saves this aggregate. */
   pullMovements(): StockMovement[] {
     const movements = this.movements;
@@ -259,9 +336,27 @@ export class ProductInventory {
     return movements;
   }
 
+  /**
+   * The events of the changes since the last pull (one transaction's, as the use cases pull once per
+   * transaction), followed by StockDepleted when available went from above 0 to 0 over them, or
+   * StockRestored when it went from 0 to above 0: one per net transition, so a release and a reserve
+   * in the same transaction that end where they started announce nothing.
+   */
   pullEvents(): InventoryEvent[] {
     const events = this.events;
     this.events = [];
+    const before = this.availableAtPull;
+    const after = this.available;
+    this.availableAtPull = after;
+    if (before > 0 !== after > 0) {
+      const data = { sku: this.sku.value, onHand: this.onHand, reserved: this.reserved, available: after };
+      const occurredAt = this.updatedAt;
+      events.push(
+        after === 0
+          ? { type: 'StockDepleted', sku: this.sku.value, occurredAt, data }
+          : { type: 'StockRestored', sku: this.sku.value, occurredAt, data },
+      );
+    }
     return events;
   }
 
@@ -275,6 +370,11 @@ export class ProductInventory {
     }
   }
 
+  /** What every event about one order's line carries. */
+  private orderLine(orderId: OrderId, quantity: Quantity) {
+    return { orderId: orderId.value, sku: this.sku.value, quantity: quantity.value };
+  }
+
   private touch(now: Date): void {
     this.props.updatedAt = now;
     this.changed = true;
@@ -284,7 +384,7 @@ export class ProductInventory {
     type: MovementType,
     quantity: number,
     now: Date,
-    extra: { orderId?: string; reason?: string; reference?: string | null },
+    extra: { orderId?: string; reason?: string; reference?: string | null; note?: string | null },
   ): void {
     this.movements.push({
       sku: this.sku.value,
@@ -293,6 +393,7 @@ export class ProductInventory {
       orderId: extra.orderId ?? null,
       reason: extra.reason ?? null,
       reference: extra.reference ?? null,
+      note: extra.note ?? null,
       onHandAfter: this.onHand,
       reservedAfter: this.reserved,
       occurredAt: now,

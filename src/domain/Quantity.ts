@@ -1,9 +1,10 @@
 import { ErrorCodes, ValidationError } from './errors';
+import { QUANTITY_MAX, QUANTITY_MIN } from './limits';
 
 /** A number of units moved by one command line: an integer 1..1,000,000. */
 export class Quantity {
-  static readonly MIN = 1;
-  static readonly MAX = 1_000_000;
+  static readonly MIN = QUANTITY_MIN;
+  static readonly MAX = QUANTITY_MAX;
 
   private constructor(readonly value: number) {}
 

@@ -3,6 +3,7 @@ import type { OrderId } from './OrderId';
 import type { Quantity } from './Quantity';
 import type { ReleaseReason } from './ReleaseReason';
 import type { Sku } from './Sku';
+import type { TtlSeconds } from './TtlSeconds';
 
 export const RESERVATION_STATUSES = ['RESERVED', 'CONFIRMED', 'RELEASED'] as const;
 export type ReservationStatus = (typeof RESERVATION_STATUSES)[number];
@@ -17,6 +18,45 @@ export interface ReservationLine {
 export interface RequestedLine {
   readonly sku: Sku;
   readonly quantity: Quantity;
+}
+
+/** What the consistency rule needs of a stored reservation. */
+export interface ReservationSnapshot {
+  readonly status: ReservationStatus;
+  readonly releaseReason: string | null;
+  readonly lineStatuses: readonly LineStatus[];
+}
+
+/**
+ * The states Reservation's transitions can reach, as a check on stored data: RESERVED iff some line
+ * is still RESERVED; CONFIRMED iff some line is CONFIRMED (confirm commits every open line, and a
+ * reservation whose lines were all released is RELEASED, never confirmed); RELEASED iff every line is
+ * RELEASED (a reservation closed before any reserve has none); a release reason iff RELEASED. Returns
+ * one sentence per rule broken, none when consistent.
+ */
+export function reservationInconsistencies(r: ReservationSnapshot): string[] {
+  const count = (status: LineStatus) => r.lineStatuses.filter((s) => s === status).length;
+  const open = count('RESERVED');
+  const confirmed = count('CONFIRMED');
+  const problems: string[] = [];
+  // Closed before anything was reserved (closedBeforeReserve): RELEASED without lines.
+  if (r.lineStatuses.length === 0 && r.status !== 'RELEASED') problems.push('has no lines');
+  if (r.status === 'RESERVED' && open === 0 && r.lineStatuses.length > 0) {
+    problems.push('is RESERVED but none of its lines is');
+  }
+  if (r.status !== 'RESERVED' && open > 0)
+    problems.push(`is ${r.status} but ${open} line(s) are still RESERVED`);
+  if (r.status === 'CONFIRMED' && confirmed === 0 && r.lineStatuses.length > 0) {
+    problems.push('is CONFIRMED but none of its lines is');
+  }
+  if (r.status !== 'CONFIRMED' && confirmed > 0)
+    problems.push(`is ${r.status} but ${confirmed} line(s) are CONFIRMED`);
+  if (r.status === 'RELEASED' && r.releaseReason === null)
+    problems.push('is RELEASED without a release reason');
+  if (r.status !== 'RELEASED' && r.releaseReason !== null) {
+    problems.push(`is ${r.status} but has the release reason ${r.releaseReason}`);
+  }
+  return problems;
 }
 
 export interface ReservationProps {
@@ -58,34 +98,51 @@ export class Reservation {
     if (params.lines.length === 0) {
       throw new ValidationError(ErrorCodes.INVALID_LINES, 'A reservation needs at least one line');
     }
-    const reservation = new Reservation(
-      {
-        orderId: params.orderId,
-        status: 'RESERVED',
-        releaseReason: null,
-        lines: params.lines.map((l) => ({ sku: l.sku, quantity: l.quantity, status: 'RESERVED' })),
-        expiresAt: params.expiresAt,
-        createdAt: params.now,
-        updatedAt: params.now,
-        version: 0,
-      },
-      true,
-    );
+    return Reservation.created({
+      orderId: params.orderId,
+      status: 'RESERVED',
+      releaseReason: null,
+      lines: params.lines.map((l) => ({ sku: l.sku, quantity: l.quantity, status: 'RESERVED' })),
+      expiresAt: params.expiresAt,
+      now: params.now,
+    });
+  }
+
+  /**
+   * The order was cancelled (or released) before anything was reserved for it: a RELEASED reservation
+   * without lines, so that a reserve arriving later finds it closed and holds nothing.
+   */
+  static closedBeforeReserve(params: { orderId: OrderId; reason: ReleaseReason; now: Date }): Reservation {
+    return Reservation.created({
+      orderId: params.orderId,
+      status: 'RELEASED',
+      releaseReason: params.reason,
+      lines: [],
+      expiresAt: params.now,
+      now: params.now,
+    });
+  }
+
+  private static created(
+    props: Omit<ReservationProps, 'createdAt' | 'updatedAt' | 'version'> & { now: Date },
+  ): Reservation {
+    const { now, ...rest } = props;
+    const reservation = new Reservation({ ...rest, createdAt: now, updatedAt: now, version: 0 }, true);
     reservation.changed = true;
     return reservation;
   }
 
   static restore(props: ReservationProps): Reservation {
-    const reserved = props.lines.some((l) => l.status === 'RESERVED');
-    const consistent =
-      props.lines.length > 0 &&
-      (props.status === 'RELEASED') === (props.releaseReason !== null) &&
-      (props.status === 'RESERVED' ? reserved : !reserved);
-    if (!consistent) {
+    const problems = reservationInconsistencies({
+      status: props.status,
+      releaseReason: props.releaseReason,
+      lineStatuses: props.lines.map((l) => l.status),
+    });
+    if (problems.length > 0) {
       throw new DomainError(
         ErrorCodes.INVARIANT_VIOLATION,
-        `Stored reservation of order ${props.orderId.value} is inconsistent`,
-        { orderId: props.orderId.value, status: props.status },
+        `Stored reservation of order ${props.orderId.value} is inconsistent: it ${problems.join('; ')}`,
+        { orderId: props.orderId.value, status: props.status, problems },
       );
     }
     return new Reservation({ ...props, lines: [...props.lines] }, false);
@@ -169,6 +226,34 @@ export class Reservation {
     }
     this.touch(now);
     return targets.map(({ sku: s, quantity }) => ({ sku: s, quantity }));
+  }
+
+  /** Whether the reservation's TTL has run out at `now` (its open lines then count as available). */
+  isExpiredAt(now: Date): boolean {
+    return this.isOpen && this.props.expiresAt.getTime() <= now.getTime();
+  }
+
+  /**
+   * Moves the expiry to `ttl` from now, but never past `maxAgeSeconds` after the reservation was
+   * created, and never earlier than it is. Only an open reservation that has not expired can be
+   * extended: once past its expiry its units may already have been promised to someone else.
+   * Returns whether the expiry moved.
+   */
+  extend(ttl: TtlSeconds, maxAgeSeconds: number, now: Date): boolean {
+    this.assertOpen('extend');
+    if (this.isExpiredAt(now)) {
+      throw new DomainError(
+        ErrorCodes.ILLEGAL_TRANSITION,
+        `Cannot extend the reservation of order ${this.orderId.value}: it expired at ${this.expiresAt.toISOString()}`,
+        { orderId: this.orderId.value, status: this.status, expiresAt: this.expiresAt.toISOString() },
+      );
+    }
+    const latest = this.props.createdAt.getTime() + maxAgeSeconds * 1000;
+    const wanted = Math.min(ttl.expiryFrom(now).getTime(), latest);
+    if (wanted <= this.props.expiresAt.getTime()) return false;
+    this.props.expiresAt = new Date(wanted);
+    this.touch(now);
+    return true;
   }
 
   /** Commits every still-reserved line; returns them (their units leave stock). */

@@ -1,4 +1,4 @@
-import { MAX_STOCK_LEVEL } from './ProductInventory';
+import { StockCount } from './StockCount';
 
 /** The levels the policy looks at (a ProductInventory has them all). */
 export interface SafetyStockLevels {
@@ -8,9 +8,15 @@ export interface SafetyStockLevels {
 }
 
 /** What changed a SKU's stock: only replenishments (goods in, an operator's count) close a request. */
-export type StockChange = 'RESERVE' | 'RELEASE' | 'COMMIT' | 'REPLENISH' | 'SET_LEVELS';
+export type StockChange = 'RESERVE' | 'RELEASE' | 'COMMIT' | 'REPLENISH' | 'SET_LEVELS' | 'ADJUST';
 
-const REPLENISHING: ReadonlySet<StockChange> = new Set(['REPLENISH', 'SET_LEVELS']);
+/** Goods in, or an operator's count (levels set, or an adjustment with its reason). */
+const REPLENISHING: ReadonlySet<StockChange> = new Set(['REPLENISH', 'SET_LEVELS', 'ADJUST']);
+
+/** Whether this change may close an open request once stock is back to safety stock. */
+export function closesRequests(change: StockChange): boolean {
+  return REPLENISHING.has(change);
+}
 
 export type SafetyStockDecision = 'open' | 'close' | 'keep';
 
@@ -24,7 +30,7 @@ export function isBelowSafetyStock(levels: SafetyStockLevels): boolean {
  */
 export function purchaseQuantity(levels: SafetyStockLevels): number {
   const quantity = levels.safetyStock + levels.reorderQuantity - levels.available;
-  return Math.max(1, Math.min(quantity, MAX_STOCK_LEVEL));
+  return Math.max(1, Math.min(quantity, StockCount.MAX));
 }
 
 /**
@@ -41,6 +47,6 @@ export function safetyStockDecision(
   change: StockChange,
 ): SafetyStockDecision {
   if (isBelowSafetyStock(levels)) return hasOpenRequest ? 'keep' : 'open';
-  if (hasOpenRequest && REPLENISHING.has(change)) return 'close';
+  if (hasOpenRequest && closesRequests(change)) return 'close';
   return 'keep';
 }

@@ -1,10 +1,11 @@
 import { ErrorCodes, ValidationError } from './errors';
+import { TTL_SECONDS_DEFAULT, TTL_SECONDS_MAX, TTL_SECONDS_MIN } from './limits';
 
 /** How long an unconfirmed reservation holds its stock: an integer 1..86,400 seconds, default 900. */
 export class TtlSeconds {
-  static readonly MIN = 1;
-  static readonly MAX = 86_400;
-  static readonly DEFAULT_SECONDS = 900;
+  static readonly MIN = TTL_SECONDS_MIN;
+  static readonly MAX = TTL_SECONDS_MAX;
+  static readonly DEFAULT_SECONDS = TTL_SECONDS_DEFAULT;
 
   private constructor(readonly value: number) {}
 

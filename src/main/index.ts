@@ -1,5 +1,7 @@
+import { getPriority, setPriority } from 'node:os';
 import { tracingPipeline } from '../../tracing';
-import { ConfigError, loadConfig } from '../config';
+import { ConfigError, jwtSecret, loadConfig } from '../config';
+import { loadEnvFile } from '../config/envFile';
 import { startService } from './service';
 
 /**
@@ -9,7 +11,13 @@ import { startService } from './service';
 async function main(): Promise<void> {
   let config;
   try {
+    loadEnvFile();
     config = loadConfig();
+    // Refuse to serve HTTP without a real secret, before connecting to anything.
+    if (config.ROLES.includes('api')) jwtSecret(config);
+    // Before any pool, worker or runtime thread exists: Linux threads inherit their creator's nice.
+    // Only ever lowered (raising it again needs privileges).
+    if (config.PROCESS_NICE > getPriority()) setPriority(config.PROCESS_NICE);
   } catch (error) {
     if (error instanceof ConfigError) {
       console.error(error.message);

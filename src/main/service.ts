@@ -2,29 +2,32 @@ import { asValue, type AwilixContainer } from 'awilix';
 import type { Logger } from 'pino';
 import { JwtTokenVerifier, jwtSettingsFrom } from '../adapters/http/auth';
 import { buildApp } from '../adapters/http/app';
-import type { HealthCheck } from '../adapters/http/ports';
+import { buildOpsApp } from '../adapters/http/opsApp';
+import { startIdempotencyPurge } from '../adapters/http/idempotency';
 import { startHttpServer, type HttpServerHandle } from '../adapters/http/server';
 import { ServiceMetrics } from '../adapters/observability/metrics';
+import { postgresStateProbes } from '../adapters/postgres/probes';
 import type { TemporalTracing } from '../adapters/temporal/tracing';
 import type { Config } from '../config';
 import { createBaseContainer, type BaseCradle } from '../container/base';
+import { Lifecycle, type Component } from '../container/lifecycle';
 import {
-  messagingHealthChecks,
   messagingStateProbes,
+  orderEventsBridgeComponent,
+  outboxRelayComponent,
   registerMessaging,
-  startOrderEventsBridge,
-  startOutboxRelay,
   type MessagingCradle,
-  type RunningComponent,
 } from '../container/messaging';
-import { registerPersistence, type PersistenceCradle } from '../container/persistence';
-import { replenishmentWorkerOverrides, startReplenishmentDispatcher } from '../container/replenishment';
+import { expirySweepComponent, registerPersistence, type PersistenceCradle } from '../container/persistence';
+import { replenishmentDispatcherComponent, replenishmentWorkerOverrides } from '../container/replenishment';
 import {
-  createConfiguredReservationWorker,
   registerTemporal,
-  type StartedReservationWorker,
+  reservationWorkerComponent,
+  reservationWorkflowDispatcherComponent,
+  type ReservationWorkerComponent,
   type TemporalCradle,
 } from '../container/temporal';
+import { processReadiness } from './readiness';
 
 export type ServiceCradle = BaseCradle &
   PersistenceCradle &
@@ -35,6 +38,8 @@ export interface RunningService {
   readonly container: AwilixContainer<ServiceCradle>;
   /** The HTTP server, when this process has the api role. */
   readonly http?: HttpServerHandle;
+  /** Without the api role: the listener of /health/* and /metrics (OPS_PORT). */
+  readonly ops?: HttpServerHandle;
   /** Settles when this process's worker stops polling (rejects when it failed); undefined without the worker role. */
   readonly workerStopped?: Promise<void>;
   /** Graceful: stop accepting, drain, stop worker/bridge/relay, close every pool. Idempotent. */
@@ -61,51 +66,26 @@ export function createServiceContainer(
   registerPersistence(container);
   registerTemporal(container);
   registerMessaging(container);
-  container.register({ metrics: asValue(new ServiceMetrics()) } as never);
-  if (tracing) container.register({ tracing: asValue(tracing) } as never);
+  container.register({ metrics: asValue(new ServiceMetrics()) });
+  if (tracing) container.register({ tracing: asValue(tracing) });
   return container;
 }
 
-function persistenceProbes(container: AwilixContainer<ServiceCradle>) {
-  const prisma = () => container.resolve('prisma');
+/** The HTTP listener as a component: built and listening in start(), drained and closed in stop(). */
+function httpComponent(name: string, listen: () => Promise<HttpServerHandle>) {
+  let handle: HttpServerHandle | undefined;
   return {
-    skusBelowSafetyStock: async () => {
-      const [row] = await prisma().$queryRaw<{ n: number }[]>`
-        SELECT count(*)::int AS n FROM stock_levels WHERE on_hand - reserved < safety_stock`;
-      return row?.n ?? 0;
+    name,
+    get handle() {
+      return handle;
     },
-    reservationsPastExpiry: async () => {
-      const [row] = await prisma().$queryRaw<{ n: number }[]>`
-        SELECT count(*)::int AS n FROM reservations
-         WHERE status = 'RESERVED' AND expires_at < now() - interval '1 minute'`;
-      return row?.n ?? 0;
+    start: async () => {
+      handle = await listen();
     },
-  };
-}
-
-function coreHealthChecks(
-  container: AwilixContainer<ServiceCradle>,
-  worker: StartedReservationWorker | undefined,
-): Record<string, HealthCheck> {
-  const checks: Record<string, HealthCheck> = {
-    postgres: async () => {
-      await container.resolve('prisma').$queryRaw`SELECT 1`;
-      return { ok: true };
+    stop: async () => {
+      await handle?.close();
     },
-    temporal: async () => {
-      const connection = container.resolve('temporalConnection');
-      await connection.ensureConnected();
-      await connection.workflowService.getSystemInfo({});
-      return { ok: true, detail: container.resolve('config').TEMPORAL_ADDRESS };
-    },
-  };
-  if (worker) {
-    checks.worker = async () =>
-      worker.isRunning()
-        ? { ok: true, detail: worker.taskQueue }
-        : { ok: false, detail: `worker not polling ${worker.taskQueue}` };
-  }
-  return checks;
+  } satisfies Component & { handle: HttpServerHandle | undefined };
 }
 
 /**
@@ -117,67 +97,94 @@ export async function startService(config: Config, options: ServiceOptions = {})
   const log = container.resolve('logger');
   const roles = new Set(config.ROLES);
   const metrics = container.resolve('metrics');
-  metrics.registerStateProbes(persistenceProbes(container));
+  metrics.registerStateProbes(postgresStateProbes(container.resolve('pgPool')));
 
-  const components: RunningComponent[] = [];
-  let worker: StartedReservationWorker | undefined;
-  let workerRun: Promise<void> | undefined;
-  let workerStopped: Promise<void> | undefined;
-  let http: HttpServerHandle | undefined;
-  let closing: Promise<void> | undefined;
-
-  const close = () =>
-    (closing ??= (async () => {
-      // Stop taking work first (HTTP), then the consumers, then the worker, then the pools.
-      await http?.close().catch((err: unknown) => log.warn({ err }, 'closing HTTP failed'));
-      for (const component of components.reverse()) {
-        await component.stop().catch((err: unknown) => log.warn({ err }, 'stopping a component failed'));
-      }
-      await worker?.close().catch((err: unknown) => log.warn({ err }, 'closing the worker failed'));
-      await workerRun?.catch(() => undefined);
-      await container.dispose();
-    })());
-
-  try {
-    if (roles.has('worker')) {
-      worker = await createConfiguredReservationWorker(container, replenishmentWorkerOverrides(container));
-      workerStopped = worker.run();
-      workerRun = workerStopped.catch((err: unknown) => {
-        log.error({ err }, 'reservation worker stopped with an error');
-      });
-      components.push(startReplenishmentDispatcher(container));
-    }
-    if (roles.has('relay')) components.push(startOutboxRelay(container));
-    if (roles.has('bridge')) components.push(startOrderEventsBridge(container));
-    if (roles.has('relay') || roles.has('bridge')) {
-      metrics.registerStateProbes(messagingStateProbes(container));
-    }
-    if (roles.has('api')) {
+  // Started in this order, stopped in reverse: HTTP stops taking work first, then the consumers and
+  // dispatchers, then the worker; the pools and connections go last (container.dispose()).
+  const lifecycle = new Lifecycle({ stopTimeoutMs: config.SHUTDOWN_GRACE_MS + 5000, logger: log });
+  let worker: ReservationWorkerComponent | undefined;
+  if (roles.has('worker')) {
+    worker = reservationWorkerComponent(container, replenishmentWorkerOverrides(container));
+    lifecycle
+      .add(worker)
+      .add(replenishmentDispatcherComponent(container))
+      .add(reservationWorkflowDispatcherComponent(container))
+      .add(
+        expirySweepComponent(container, (released) => metrics.releases.inc({ reason: 'expired' }, released)),
+      );
+  }
+  if (roles.has('relay')) lifecycle.add(outboxRelayComponent(container));
+  if (roles.has('bridge')) lifecycle.add(orderEventsBridgeComponent(container));
+  if (roles.has('relay') || roles.has('bridge')) {
+    metrics.registerStateProbes(messagingStateProbes(container));
+  }
+  const { checks: healthChecks, readiness } = processReadiness(container, roles, worker);
+  let listener: ReturnType<typeof httpComponent>;
+  if (roles.has('api')) {
+    const idempotency = container.resolve('idempotencyStore');
+    let stopPurge: (() => Promise<void>) | undefined;
+    lifecycle.add({
+      name: 'idempotency-key purge',
+      start: () => {
+        stopPurge = startIdempotencyPurge(idempotency, {
+          intervalMs: config.IDEMPOTENCY_PURGE_INTERVAL_SECONDS * 1000,
+          log,
+        });
+      },
+      stop: async () => stopPurge?.(),
+    });
+    listener = httpComponent('HTTP server', async () => {
       const app = buildApp({
         inventory: container.resolve('inventoryService'),
         orchestrator: container.resolve('orchestrator'),
         tokenVerifier: new JwtTokenVerifier(jwtSettingsFrom(config)),
-        healthChecks: {
-          ...coreHealthChecks(container, worker),
-          ...messagingHealthChecks(container, { relay: roles.has('relay'), bridge: roles.has('bridge') }),
-        },
+        idempotency,
+        healthChecks,
+        readiness,
         metrics: config.METRICS_ENABLED ? metrics.registry : undefined,
         logger: log.child({ component: 'http' }),
         config,
         version,
       });
-      http = await startHttpServer(app, {
+      const http = await startHttpServer(app, {
         host: config.HOST,
         port: config.PORT,
         graceMs: config.SHUTDOWN_GRACE_MS,
       });
       log.info({ url: http.url, roles: [...roles] }, 'inventory-service listening');
-    } else {
-      log.info({ roles: [...roles] }, 'inventory-service started');
-    }
+      return http;
+    });
+  } else {
+    listener = httpComponent('ops listener', async () => {
+      const app = buildOpsApp({
+        healthChecks,
+        readiness,
+        metrics: config.METRICS_ENABLED ? metrics.registry : undefined,
+        logger: log.child({ component: 'ops-http' }),
+      });
+      const ops = await startHttpServer(app, { host: config.HOST, port: config.OPS_PORT, graceMs: 1000 });
+      log.info({ roles: [...roles], ops: ops.url }, 'inventory-service started');
+      return ops;
+    });
+  }
+  lifecycle.add(listener);
+
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= (async () => {
+      await lifecycle.stop();
+      await container.dispose();
+    })());
+  try {
+    await lifecycle.start();
   } catch (error) {
     await close();
     throw error;
   }
-  return { container, http, workerStopped, close };
+  return {
+    container,
+    ...(roles.has('api') ? { http: listener.handle } : { ops: listener.handle }),
+    workerStopped: worker?.stopped,
+    close,
+  };
 }

@@ -5,6 +5,7 @@ import Fastify, {
   LogController,
   type FastifyBaseLogger,
   type FastifyError,
+  type FastifyHttpOptions,
   type FastifyInstance,
   type FastifyReply,
   type FastifyRequest,
@@ -19,14 +20,24 @@ import {
   validatorCompiler,
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
+import type { Server } from 'node:http';
 import type { Registry } from 'prom-client';
 import type { JSONSchema } from 'zod/v4/core';
 import type { Config } from '../../config';
-import { DomainError, ErrorCodes, ValidationError } from '../../domain/errors';
+import { DomainError, ErrorCodes, isValidationCode, ValidationError } from '../../domain/errors';
 import type { TokenVerifier } from './auth';
 import { authorizer } from './authorize';
+import { registerIdempotency } from './idempotency';
+import { connectionErrorOptions, problemConnectionErrors } from './connectionErrors';
 import { instrumentHttp } from './metrics';
-import type { HealthCheck, HttpInventoryService, ReservationOrchestratorPort } from './ports';
+import { withOpenApiLinks } from './openapiLinks';
+import type {
+  HealthCheck,
+  HttpInventoryService,
+  IdempotencyStorePort,
+  ReadinessRoles,
+  ReservationOrchestratorPort,
+} from './ports';
 import { problem, ProblemError, sendProblem, type Problem } from './problems';
 import { inventoryRoutes } from './routes/inventory';
 import { operationsRoutes } from './routes/operations';
@@ -40,8 +51,12 @@ export interface BuildAppDeps {
   /** Reserve and release: the reservation workflow. */
   orchestrator: ReservationOrchestratorPort;
   tokenVerifier: TokenVerifier;
+  /** Idempotency-Key support on every POST and PUT; the header is ignored without it. */
+  idempotency?: IdempotencyStorePort;
   /** Reported by /health/ready, e.g. { postgres, rabbitmq, temporal }. */
   healthChecks?: Record<string, HealthCheck>;
+  /** Which checks each role of the process needs; without it every check is required. */
+  readiness?: ReadinessRoles;
   /** Served at /metrics with an HTTP latency histogram added; no /metrics route without it. */
   metrics?: Registry;
   /** A pino instance, pino options, or false (tests). */
@@ -111,22 +126,26 @@ function frameworkProblem(error: FastifyError): Problem | undefined {
 
 function domainProblem(error: DomainError): Problem {
   const ext = { code: error.code, ...(Object.keys(error.details).length ? { details: error.details } : {}) };
-  if (error instanceof ValidationError) return problem('validation-error', error.message, ext);
+  if (error instanceof ValidationError || isValidationCode(error.code)) {
+    return problem('validation-error', error.message, ext);
+  }
   switch (error.code) {
     case ErrorCodes.INSUFFICIENT_STOCK:
       return problem('insufficient-stock', error.message, { ...ext, ...error.details });
     case ErrorCodes.ON_HAND_BELOW_RESERVED:
       return problem('on-hand-below-reserved', error.message, ext);
+    case ErrorCodes.ON_HAND_LIMIT_EXCEEDED:
+      return problem('on-hand-limit-exceeded', error.message, { ...ext, ...error.details });
     case ErrorCodes.LINE_NOT_FOUND:
       return problem('reservation-line-not-found', error.message, ext);
     case ErrorCodes.ILLEGAL_TRANSITION:
       return problem('conflict', error.message, ext);
+    case ErrorCodes.DEADLINE_EXCEEDED:
+      return problem('deadline-exceeded', error.message, ext);
+    // Optimistic-lock conflicts that outlived the unit of work's retries: the client may retry.
+    case ErrorCodes.CONCURRENCY_CONFLICT:
+      return problem('conflict', 'Concurrent update, retry', ext);
   }
-  const code: string = error.code;
-  // Optimistic-lock conflicts that outlived the unit of work's retries: the client may retry.
-  if (code === 'PERSISTENCE.CONCURRENCY_CONFLICT')
-    return problem('conflict', 'Concurrent update, retry', ext);
-  if (code.includes('.INVALID_')) return problem('validation-error', error.message, ext);
   return problem('internal-error');
 }
 
@@ -148,7 +167,8 @@ function errorHandler(error: FastifyError, request: FastifyRequest, reply: Fasti
   }
   if (error instanceof DomainError) {
     const p = domainProblem(error);
-    if (p.status >= 500) request.log.error({ err: error }, 'unmapped domain error');
+    if (p.status === 503) reply.header('retry-after', '1');
+    else if (p.status >= 500) request.log.error({ err: error }, 'unmapped domain error');
     return sendProblem(request, reply, p);
   }
   if (error instanceof ResponseSerializationError) {
@@ -177,7 +197,7 @@ function errorHandler(error: FastifyError, request: FastifyRequest, reply: Fasti
  * the module's export with a wrapper that lacks `LogController`; then the older (deprecated in
  * Fastify 5, still honoured) option does the same.
  */
-function quietRequestLogging(): Pick<FastifyServerOptions, 'logController' | 'disableRequestLogging'> {
+export function quietRequestLogging(): Pick<FastifyServerOptions, 'logController' | 'disableRequestLogging'> {
   return typeof LogController === 'function'
     ? { logController: new LogController({ disableRequestLogging: true }) }
     : { disableRequestLogging: true };
@@ -188,12 +208,13 @@ function quietRequestLogging(): Pick<FastifyServerOptions, 'logController' | 'di
  * it with `startHttpServer`.
  */
 export function buildApp(deps: BuildAppDeps): FastifyInstance {
-  const options: FastifyServerOptions = {
+  const options: FastifyHttpOptions<Server> = {
     bodyLimit: deps.config.HTTP_BODY_LIMIT_BYTES,
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
-    return503OnClosing: true,
+    // 431, 400 parse errors, missing Host, 503 while draining: problem documents (connectionErrors.ts).
+    ...connectionErrorOptions,
     forceCloseConnections: 'idle',
     // One access-log line per request (below) instead of Fastify's two: half the logging cost on the
     // hot read path (bench/stock-reads.ts).
@@ -214,6 +235,7 @@ export function buildApp(deps: BuildAppDeps): FastifyInstance {
   app.removeContentTypeParser('text/plain');
   app.decorateRequest('principal', null);
   app.setErrorHandler(errorHandler);
+  problemConnectionErrors(app);
   app.setNotFoundHandler((request, reply) =>
     sendProblem(
       request,
@@ -270,16 +292,18 @@ export function buildApp(deps: BuildAppDeps): FastifyInstance {
       },
     },
     transform: createJsonSchemaTransform({ schemaRegistry: openApiComponents, zodToJsonConfig }),
-    transformObject: (document) => pruneUnusedComponents(componentsTransform(document)),
+    transformObject: (document) => withOpenApiLinks(pruneUnusedComponents(componentsTransform(document))),
   });
   app.register(fastifySwaggerUi, { routePrefix: '/docs' });
 
+  if (deps.idempotency) registerIdempotency(app, deps.idempotency);
   const authorize = authorizer(deps.tokenVerifier, app.log);
   app.register(inventoryRoutes, { inventory: deps.inventory, orchestrator: deps.orchestrator, authorize });
   app.register(reservationRoutes, { inventory: deps.inventory, orchestrator: deps.orchestrator, authorize });
   app.register(purchaseOrderRoutes, { inventory: deps.inventory, authorize });
   app.register(operationsRoutes, {
     healthChecks: deps.healthChecks ?? {},
+    readiness: deps.readiness,
     healthCheckTimeoutMs: deps.config.HEALTH_CHECK_TIMEOUT_MS ?? 3000,
     metrics: deps.metrics,
   });

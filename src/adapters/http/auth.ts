@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
+import { jwtSecret } from '../../config';
 
 export const SCOPES = ['inventory:read', 'inventory:reserve', 'inventory:admin'] as const;
 export type Scope = (typeof SCOPES)[number];
@@ -129,13 +130,14 @@ export async function mintToken(settings: JwtSettings, options: MintOptions): Pr
     .sign(new TextEncoder().encode(settings.secret));
 }
 
+/** Throws a ConfigError when no AUTH_JWT_SECRET is configured. */
 export function jwtSettingsFrom(config: {
-  AUTH_JWT_SECRET: string;
+  AUTH_JWT_SECRET?: string;
   AUTH_JWT_ISSUER: string;
   AUTH_JWT_AUDIENCE: string;
 }): JwtSettings {
   return {
-    secret: config.AUTH_JWT_SECRET,
+    secret: jwtSecret(config),
     issuer: config.AUTH_JWT_ISSUER,
     audience: config.AUTH_JWT_AUDIENCE,
   };

@@ -1,4 +1,7 @@
 import type {
+  AdjustCommand,
+  AdjustOutcome,
+  ListBelowSafetyStockQuery,
   ListMovementsQuery,
   ListPurchaseOrdersQuery,
   MovementPage,
@@ -8,14 +11,26 @@ import type {
   ReservationView,
   SetLevelsCommand,
   SetLevelsOutcome,
+  StockLevelBatch,
+  StockLevelPage,
   StockLevelView,
 } from '../../application/contracts';
 
-export type { ReservationOrchestratorPort } from '../../application/ports';
+export type {
+  HealthCheck,
+  HealthCheckResult,
+  IdempotencyScope,
+  IdempotencyStorePort,
+  ReservationOrchestratorPort,
+  StoredResponse,
+} from '../../application/ports';
 
 /** What the routes read from the application service (straight from Postgres). */
 export interface InventoryQueries {
   getStockLevel(sku: string): Promise<StockLevelView | null>;
+  /** One query for up to 100 SKUs; unknown ones listed apart. */
+  getStockLevels(skus: readonly string[]): Promise<StockLevelBatch>;
+  listBelowSafetyStock(query: ListBelowSafetyStockQuery): Promise<StockLevelPage>;
   getReservation(orderId: string): Promise<ReservationView | null>;
   /** null when the SKU does not exist. */
   listMovements(query: ListMovementsQuery): Promise<MovementPage | null>;
@@ -25,6 +40,7 @@ export interface InventoryQueries {
 export interface InventoryCommands {
   setLevels(command: SetLevelsCommand): Promise<SetLevelsOutcome>;
   replenish(command: ReplenishCommand): Promise<ReplenishOutcome>;
+  adjust(command: AdjustCommand): Promise<AdjustOutcome>;
 }
 
 /** Operators' view of the purchase-order requests raised below safety stock. */
@@ -34,9 +50,22 @@ export interface PurchaseOrderQueries {
 
 export type HttpInventoryService = InventoryQueries & InventoryCommands & PurchaseOrderQueries;
 
-export interface HealthCheckResult {
-  ok: boolean;
-  detail?: string;
+/**
+ * What one role of the process (api, worker, bridge, relay) needs, by health-check name: a failing
+ * `required` check stops the role's work (the role is down); a failing `degrading` one only delays or
+ * reduces it (the role is degraded, e.g. RabbitMQ for the api: the outbox holds the events).
+ */
+export interface RoleRequirements {
+  required: string[];
+  degrading?: string[];
 }
 
-export type HealthCheck = () => Promise<HealthCheckResult>;
+/**
+ * How /health/ready turns checks into 200 or 503. Without roles every check is required. With a
+ * `decisive` role (the api, which the load balancer routes to) only that role being down makes a 503
+ * once every role has been up once; until then (startup) any role not up yet does.
+ */
+export interface ReadinessRoles {
+  roles: Record<string, RoleRequirements>;
+  decisive?: string;
+}

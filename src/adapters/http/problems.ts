@@ -17,16 +17,30 @@ export const ProblemTypes = {
   'reservation-not-found': { status: 404, title: 'No reservation for this order' },
   'reservation-line-not-found': { status: 404, title: 'The reservation has no line for this SKU' },
   'method-not-allowed': { status: 405, title: 'Method not allowed' },
+  'request-timeout': { status: 408, title: 'Request timeout' },
   'insufficient-stock': { status: 409, title: 'Insufficient stock' },
   'quantity-conflict': { status: 409, title: 'Conflicts with an existing reservation line' },
   'on-hand-below-reserved': { status: 409, title: 'On hand would fall below reserved' },
+  'on-hand-limit-exceeded': { status: 409, title: 'On hand would exceed its limit' },
   conflict: { status: 409, title: 'Conflict' },
+  'idempotency-key-in-flight': {
+    status: 409,
+    title: 'A request with this Idempotency-Key is still being processed',
+  },
+  'idempotency-key-reused': {
+    status: 422,
+    title: 'This Idempotency-Key was used with another request',
+  },
   'reservation-closed': { status: 410, title: 'The reservation is already released or confirmed' },
+  'precondition-failed': { status: 412, title: 'The If-Match precondition does not hold' },
   'payload-too-large': { status: 413, title: 'Request body too large' },
   'uri-too-long': { status: 414, title: 'A path parameter is too long' },
   'unsupported-media-type': { status: 415, title: 'Unsupported media type' },
+  'expectation-failed': { status: 417, title: 'Expectation failed' },
+  'request-header-fields-too-large': { status: 431, title: 'Request header fields too large' },
   'internal-error': { status: 500, title: 'Internal server error' },
   'service-unavailable': { status: 503, title: 'Service unavailable' },
+  'deadline-exceeded': { status: 503, title: 'Not done within the deadline: nothing was reserved' },
 } as const;
 
 export type ProblemType = keyof typeof ProblemTypes;

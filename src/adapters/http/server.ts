@@ -1,5 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
+import { markDraining } from './connectionErrors';
 
 export interface HttpServerHandle {
   /** e.g. http://127.0.0.1:3000 */
@@ -42,6 +43,7 @@ export async function startHttpServer(
       timer.unref();
       reaper.unref();
       try {
+        markDraining(app);
         await app.close();
       } finally {
         clearTimeout(timer);

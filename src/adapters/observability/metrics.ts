@@ -10,6 +10,9 @@ export interface StateProbes {
   outbox?: () => Promise<{ pending: number; oldestAgeSeconds: number }>;
   deadLetterDepth?: () => Promise<number>;
   reservationsPastExpiry?: () => Promise<number>;
+  workflowRequests?: () => Promise<{ pending: number; oldestAgeSeconds: number }>;
+  unmatchedOrderDecisions?: () => Promise<number>;
+  unroutedEvents?: () => Promise<number>;
 }
 
 export class ServiceMetrics {
@@ -20,6 +23,7 @@ export class ServiceMetrics {
   readonly eventPublishLatency: Histogram<'event_type'>;
   readonly eventsPublished: Counter<'event_type'>;
   readonly bridgeMessages: Counter<'type' | 'outcome'>;
+  readonly workflowDispatchLag: Histogram<'kind'>;
   private probes: StateProbes = {};
 
   constructor(options: { defaultMetrics?: boolean; registry?: Registry } = {}) {
@@ -62,6 +66,13 @@ export class ServiceMetrics {
       name: 'inventory_bridge_messages_total',
       help: 'order.events messages handled by the bridge, by type and outcome (signalled, no-workflow, duplicate, recorded, dead-lettered, retried)',
       labelNames: ['type', 'outcome'],
+      registers,
+    });
+    this.workflowDispatchLag = new Histogram({
+      name: 'inventory_workflow_dispatch_lag_seconds',
+      help: 'From a workflow request being committed (a reserve: start the workflow; a decision) to Temporal accepting its signalWithStart, by kind',
+      labelNames: ['kind'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
       registers,
     });
     const probe =
@@ -113,11 +124,22 @@ export class ServiceMetrics {
     });
     new Gauge({
       name: 'inventory_dead_letter_queue_messages',
-      help: 'Messages waiting in inventory.order-events.dead',
+      help: 'Messages waiting in the order-events dead-letter queue (inventory.order-events.dead.v2)',
       registers,
       async collect() {
         await probe(
           () => probes().deadLetterDepth?.(),
+          (v) => this.set(v),
+        )();
+      },
+    });
+    new Gauge({
+      name: 'inventory_unrouted_events_messages',
+      help: 'Events in inventory.events.unrouted: published on inventory.events while no queue was bound for their routing key',
+      registers,
+      async collect() {
+        await probe(
+          () => probes().unroutedEvents?.(),
           (v) => this.set(v),
         )();
       },
@@ -133,9 +155,52 @@ export class ServiceMetrics {
         )();
       },
     });
+    this.registerWorkflowRequestGauges(registers);
   }
 
   registerStateProbes(probes: StateProbes): void {
     this.probes = { ...this.probes, ...probes };
+  }
+
+  private registerWorkflowRequestGauges(registers: Registry[]): void {
+    const probes = () => this.probes;
+    let read:
+      { at: number; value: Promise<{ pending: number; oldestAgeSeconds: number } | undefined> } | undefined;
+    const readRequests = () => {
+      if (!read || Date.now() - read.at > 250) {
+        read = {
+          at: Date.now(),
+          value: Promise.resolve(probes().workflowRequests?.()).catch(() => undefined),
+        };
+      }
+      return read.value;
+    };
+    new Gauge({
+      name: 'inventory_workflow_requests_backlog',
+      help: 'Workflow requests (start, decisions) committed and not yet accepted by Temporal',
+      registers,
+      async collect() {
+        const v = await readRequests();
+        if (v) this.set(v.pending);
+      },
+    });
+    new Gauge({
+      name: 'inventory_workflow_requests_oldest_age_seconds',
+      help: 'Age of the oldest workflow request not yet accepted by Temporal (0 when none)',
+      registers,
+      async collect() {
+        const v = await readRequests();
+        if (v) this.set(v.oldestAgeSeconds);
+      },
+    });
+    new Gauge({
+      name: 'inventory_order_decisions_unmatched',
+      help: 'order-service decisions (confirm, cancel) that arrived before any reservation of their order',
+      registers,
+      async collect() {
+        const v = await Promise.resolve(probes().unmatchedOrderDecisions?.()).catch(() => undefined);
+        if (v !== undefined) this.set(v);
+      },
+    });
   }
 }

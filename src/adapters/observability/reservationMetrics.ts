@@ -1,16 +1,11 @@
 import type { ActivityInterceptorsFactory } from '@temporalio/worker';
-import type {
-  ReleaseCommand,
-  ReleaseOutcome,
-  ReserveCommand,
-  ReserveOutcome,
-} from '../../application/contracts';
+import type * as contracts from '../../application/contracts';
 import type { ReservationOrchestratorPort } from '../../application/ports';
 import { ValidationError } from '../../domain/errors';
 import type { ServiceMetrics } from './metrics';
 
 /** The `outcome` label of inventory_reservations_total / inventory_reserve_duration_seconds. */
-export function reserveOutcomeLabel(outcome: ReserveOutcome): string {
+export function reserveOutcomeLabel(outcome: contracts.ReserveOutcome): string {
   if (outcome.kind === 'reserved') return outcome.created ? 'reserved' : 'repeat';
   return outcome.kind;
 }
@@ -18,23 +13,25 @@ export function reserveOutcomeLabel(outcome: ReserveOutcome): string {
 /** A release that moved units back to available stock, by its reason (cancelled, expired, released). */
 export function recordRelease(
   metrics: ServiceMetrics,
-  command: Pick<ReleaseCommand, 'reason'>,
-  outcome: ReleaseOutcome,
+  command: Pick<contracts.ReleaseCommand, 'reason'>,
+  outcome: contracts.ReleaseOutcome,
 ): void {
   if (outcome.kind === 'released' && outcome.changed) metrics.releases.inc({ reason: command.reason });
 }
 
 /**
- * The HTTP façade's orchestrator, counted: every reserve by outcome, with its Update-With-Start round
- * trip; releases are counted where they change stock (the release activity, or `releaseDirectly`).
+ * The HTTP façade's orchestrator, counted: every reserve by outcome, with its duration; releases are
+ * counted where they change stock: the release activity or `releaseDirectly` (RESERVE_MODE=workflow),
+ * here with `countReleases` (RESERVE_MODE=db, where the HTTP release is the use case itself).
  */
 export class MeteredReservationOrchestrator implements ReservationOrchestratorPort {
   constructor(
     private readonly inner: ReservationOrchestratorPort,
     private readonly metrics: ServiceMetrics,
+    private readonly options: { countReleases?: boolean } = {},
   ) {}
 
-  async reserve(command: ReserveCommand): Promise<ReserveOutcome> {
+  async reserve(command: contracts.ReserveCommand): Promise<contracts.ReserveOutcome> {
     const stop = this.metrics.reserveDuration.startTimer();
     let label = 'error';
     try {
@@ -50,8 +47,14 @@ export class MeteredReservationOrchestrator implements ReservationOrchestratorPo
     }
   }
 
-  release(command: ReleaseCommand): Promise<ReleaseOutcome> {
-    return this.inner.release(command);
+  async release(command: contracts.ReleaseCommand): Promise<contracts.ReleaseOutcome> {
+    const outcome = await this.inner.release(command);
+    if (this.options.countReleases) recordRelease(this.metrics, command, outcome);
+    return outcome;
+  }
+
+  extend(command: contracts.ExtendCommand): Promise<contracts.ExtendOutcome> {
+    return this.inner.extend(command);
   }
 }
 
@@ -64,7 +67,11 @@ export function releaseMetricsInterceptor(metrics: ServiceMetrics): ActivityInte
       async execute(input, next) {
         const result = await next(input);
         if (ctx.info.activityType === RELEASE_ACTIVITY) {
-          recordRelease(metrics, input.args[0] as ReleaseCommand, result as ReleaseOutcome);
+          recordRelease(
+            metrics,
+            input.args[0] as contracts.ReleaseCommand,
+            result as contracts.ReleaseOutcome,
+          );
         }
         return result;
       },

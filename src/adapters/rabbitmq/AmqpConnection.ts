@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import amqp, { type ChannelModel } from 'amqplib';
 import type { Logger } from 'pino';
-import { backoffDelay, errorMessage, sleep, type BackoffOptions } from './backoff';
+import { backoffDelay, errorMessage, sleep, type BackoffOptions } from '../shared/backoff';
 
 export interface AmqpConnectionOptions {
   url: string;

@@ -2,7 +2,7 @@ import { context, propagation, ROOT_CONTEXT } from '@opentelemetry/api';
 import type { ChannelModel, ConfirmChannel, Options } from 'amqplib';
 import type { Logger } from 'pino';
 import { BrokerUnavailableError, type AmqpConnection } from './AmqpConnection';
-import { errorMessage } from './backoff';
+import { errorMessage } from '../shared/backoff';
 import { Topology } from './topology';
 
 /** One event ready for the wire: the body is the envelope { eventId, type, occurredAt, data }. */

@@ -9,27 +9,36 @@ import {
   trace,
   type Context,
 } from '@opentelemetry/api';
-import type { Channel, ChannelModel, ConfirmChannel, ConsumeMessage, Options } from 'amqplib';
+import type { Channel, ChannelModel, ConfirmChannel, ConsumeMessage } from 'amqplib';
 import type { Logger } from 'pino';
-import type { OrderSignalPort } from '../../application/ports';
+import type { HandleOrderEvent } from '../../application/HandleOrderEvent';
+import type { ProcessedOutcome } from '../../application/ports';
 import type { ServiceMetrics } from '../observability/metrics';
 import type { AmqpConnection } from './AmqpConnection';
-import { backoffDelay, errorMessage, sleep, type BackoffOptions } from './backoff';
+import { backoffDelay, errorMessage, sleep, type BackoffOptions } from '../shared/backoff';
+import {
+  copyOptions,
+  deleteIfDrained,
+  moveLegacyDeadLetters,
+  queueInfo,
+  unbindLegacyQueues,
+} from './legacyQueues';
 import { parseOrderEvent, type OrderEvent } from './orderEvents';
-import type { ProcessedMessageStore, ProcessedOutcome } from './ProcessedMessageStore';
-import { assertTopology, DEAD_LETTER_REASON_HEADER, Topology } from './topology';
+import { assertTopology, DEAD_LETTER_REASON_HEADER, ORIGINAL_ROUTING_KEY_HEADER, Topology } from './topology';
 
 export interface OrderEventsBridgeDependencies {
   /** A connection of the bridge's own: a consumer's flow control must not stall the publisher. */
   connection: AmqpConnection;
-  orderSignals: OrderSignalPort;
-  processed: ProcessedMessageStore;
+  /** Decides what an event means (dedupe, confirm/cancel, rejections); the bridge only transports. */
+  handleOrderEvent: Pick<HandleOrderEvent, 'execute'>;
   logger: Logger;
   metrics?: ServiceMetrics;
   /** Unacknowledged messages in flight (AMQP_PREFETCH): bounds memory and concurrent signals. */
   prefetch?: number;
   /** Delay before a message that failed transiently goes back to the queue. */
   retryBackoff?: BackoffOptions;
+  /** How often the drain of a classic queue of earlier releases checks whether it can delete it. */
+  legacyCheckMs?: number;
 }
 
 export type BridgeOutcome = ProcessedOutcome | 'duplicate' | 'dead-lettered' | 'retried';
@@ -46,7 +55,12 @@ interface ConsumerSession {
   channel: Channel;
   deadLetters: ConfirmChannel;
   consumerTag: string;
+  /** The consumer draining the classic queue of earlier releases, while it exists. */
+  legacyConsumerTag?: string;
 }
+
+/** Kept across the queue's rename: trace queries and dashboards select on it. */
+const PROCESS_SPAN_NAME = 'inventory.order-events process';
 
 const tracer = trace.getTracer('inventory-service/order-events-bridge');
 
@@ -66,6 +80,17 @@ export function producerContext(msg: Pick<ConsumeMessage, 'properties'>): Contex
 }
 const MAX_TRACKED_RETRIES = 10_000;
 
+/**
+ * The type the message was routed as: its routing key on order.events. A message moved into the queue
+ * directly (default exchange: a shovel, or the management UI re-driving a dead letter) carries the
+ * routing key it originally had in the header our dead letters add.
+ */
+function routedAs(msg: Pick<ConsumeMessage, 'fields' | 'properties'>): string {
+  const original = (msg.properties.headers ?? {})[ORIGINAL_ROUTING_KEY_HEADER] as unknown;
+  if (msg.fields.exchange === '' && typeof original === 'string') return original;
+  return msg.fields.routingKey;
+}
+
 /** A failure that retrying will not cure (the adapter says so with `transient: false`). */
 function isPermanent(error: unknown): boolean {
   return (
@@ -74,22 +99,21 @@ function isPermanent(error: unknown): boolean {
 }
 
 /**
- * order-service's events → signals to the order's reservation workflow (through OrderSignalPort).
+ * The AMQP side of order-service's events: decodes each message (orderEvents.ts) and hands it to the
+ * HandleOrderEvent use case, then turns its outcome into an acknowledgement, a dead letter or a retry.
  *
- * - Consumes inventory.order-events with a bounded prefetch; acknowledges a message only once its
- *   outcome is durable: the signal accepted by Temporal and the eventId recorded in processed_messages.
- * - OrderConfirmed → confirm, OrderCancelled → cancel, OrderCreated → recorded only. A workflow that
- *   does not exist or has ended ('no-workflow') is acknowledged and recorded, never retried.
- * - Duplicates (eventId already in processed_messages) are acknowledged without a second signal;
- *   messages of one order are handled one at a time, so a copy in flight is caught too.
- * - Malformed JSON, schema violations, unknown types and permanent failures are dead-lettered with the
- *   reason: a copy goes to inventory.order-events.dlx (confirmed) with the header
+ * - Consumes inventory.order-events with a bounded prefetch; acknowledges a message only once the use
+ *   case returned, i.e. its outcome is durable (signal accepted, eventId recorded).
+ * - Applied, no-workflow and duplicate outcomes are acknowledged; messages of one order (and copies of
+ *   one eventId) are handled one at a time, so a copy in flight is caught as a duplicate too.
+ * - Malformed JSON, schema violations, rejected events and permanent failures are dead-lettered with
+ *   the reason: a copy goes to inventory.order-events.dlx (confirmed) with the header
  *   x-inventory-dead-letter-reason, then the original is acknowledged.
  * - Transient failures (Temporal or Postgres unavailable) are requeued after an exponential backoff
  *   per message, never in a hot loop.
  * - Continues the producer's trace from the message's traceparent.
  *
- * Events: 'consuming', 'handled' (HandledMessage).
+ * Events: 'consuming', 'handled' (HandledMessage), 'legacy-drain' (see migrateLegacy).
  */
 export class OrderEventsBridge extends EventEmitter {
   private session: ConsumerSession | undefined;
@@ -97,15 +121,17 @@ export class OrderEventsBridge extends EventEmitter {
   private setupRegistered = false;
   private stopping = new AbortController();
   private readonly inFlight = new Set<Promise<void>>();
-  private readonly byOrder = new Map<string, Promise<void>>();
+  private readonly chains = new Map<string, Promise<void>>();
   private readonly retries = new Map<string, number>();
   private readonly prefetch: number;
   private readonly retryBackoff: BackoffOptions;
+  private readonly legacyCheckMs: number;
 
   constructor(private readonly deps: OrderEventsBridgeDependencies) {
     super();
     this.prefetch = deps.prefetch ?? 32;
     this.retryBackoff = deps.retryBackoff ?? { initialMs: 250, maxMs: 30_000 };
+    this.legacyCheckMs = deps.legacyCheckMs ?? 5_000;
   }
 
   /** True while a consumer is attached to the queue (readiness). */
@@ -154,7 +180,12 @@ export class OrderEventsBridge extends EventEmitter {
     this.stopping.abort();
     const session = this.session;
     this.session = undefined;
-    if (session) await session.channel.cancel(session.consumerTag).catch(() => undefined);
+    if (session) {
+      await session.channel.cancel(session.consumerTag).catch(() => undefined);
+      if (session.legacyConsumerTag) {
+        await session.channel.cancel(session.legacyConsumerTag).catch(() => undefined);
+      }
+    }
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([
       Promise.allSettled([...this.inFlight]),
@@ -197,26 +228,97 @@ export class OrderEventsBridge extends EventEmitter {
       },
       { noAck: false },
     );
-    this.session = { connection, channel, deadLetters, consumerTag };
+    const session: ConsumerSession = { connection, channel, deadLetters, consumerTag };
+    this.session = session;
     logger.info(
       { queue: Topology.orderEventsQueue, prefetch: this.prefetch },
       'order events bridge consuming',
     );
     this.emit('consuming');
+    void this.migrateLegacy(session).catch((err) =>
+      logger.warn(
+        { err: errorMessage(err) },
+        'draining the classic order-events queues failed; retried on reconnection',
+      ),
+    );
   }
 
-  private track(work: Promise<void>): void {
+  /**
+   * Earlier releases consumed classic queues (Topology.legacy*). Their bindings go, the dead letters
+   * move to the quorum dead-letter queue, and the classic order-events queue is consumed through the
+   * same handler while it has messages. It is deleted once it is empty and nobody consumes it: a replica
+   * of the earlier release (during a rolling upgrade) may hold messages unacknowledged. A replica stops
+   * its own drain consumer whenever the queue is empty, so two new replicas never keep each other from
+   * deleting it. Runs on every attach, a no-op once the classic queues are gone.
+   *
+   * Emits 'legacy-drain' ({ queue, messages, consumers, deleted }) after each check.
+   */
+  private async migrateLegacy(session: ConsumerSession): Promise<void> {
+    const { connection, channel, deadLetters } = session;
+    const queue = Topology.legacyOrderEventsQueue;
+    const live = () => this.started && this.session === session;
+    const exists = (await queueInfo(connection, queue)) !== undefined;
+    if (!exists && !(await queueInfo(connection, Topology.legacyDeadLetterQueue))) return;
+    await unbindLegacyQueues(connection);
+    await moveLegacyDeadLetters(connection, deadLetters, this.deps.logger);
+    if (!exists) return;
+
+    const inFlight = new Set<Promise<void>>();
+    const subscribe = async () => {
+      const { consumerTag } = await channel.consume(
+        queue,
+        (msg) => {
+          if (!msg) return; // deleted under us: nothing left to drain
+          const work = this.track(this.handle(channel, deadLetters, msg));
+          inFlight.add(work);
+          void work.finally(() => inFlight.delete(work));
+        },
+        { noAck: false },
+      );
+      session.legacyConsumerTag = consumerTag;
+    };
+    const unsubscribe = async () => {
+      const tag = session.legacyConsumerTag;
+      if (!tag) return;
+      session.legacyConsumerTag = undefined;
+      await channel.cancel(tag);
+      await Promise.allSettled([...inFlight]);
+    };
+    this.deps.logger.info({ queue }, 'draining the classic order-events queue of an earlier release');
+    while (live()) {
+      const info = await queueInfo(connection, queue);
+      let deleted = info === undefined;
+      if (info && info.messageCount > 0) {
+        if (!session.legacyConsumerTag) await subscribe();
+      } else if (info && inFlight.size === 0) {
+        await unsubscribe();
+        deleted = await deleteIfDrained(connection, queue);
+        if (deleted) this.deps.logger.info({ queue }, 'deleted the drained classic order-events queue');
+      }
+      this.emit('legacy-drain', {
+        queue,
+        messages: info?.messageCount ?? 0,
+        consumers: info?.consumerCount ?? 0,
+        deleted,
+      });
+      if (deleted) break;
+      await sleep(this.legacyCheckMs, this.stopping.signal);
+    }
+  }
+
+  private track(work: Promise<void>): Promise<void> {
     const tracked = work.catch((err) =>
       this.deps.logger.error({ err: errorMessage(err) }, 'order events bridge: unexpected failure'),
     );
     this.inFlight.add(tracked);
     void tracked.finally(() => this.inFlight.delete(tracked));
+    return tracked;
   }
 
   private async handle(channel: Channel, deadLetters: ConfirmChannel, msg: ConsumeMessage): Promise<void> {
     const parent = producerContext(msg);
     const span = tracer.startSpan(
-      `${Topology.orderEventsQueue} process`,
+      PROCESS_SPAN_NAME,
       {
         kind: SpanKind.CONSUMER,
         attributes: {
@@ -259,22 +361,23 @@ export class OrderEventsBridge extends EventEmitter {
     const event = parsed.event;
     // Messages of one order are handled one after the other, in delivery order: a copy of an event in
     // flight waits for the first one's outcome (then is a duplicate), and two decisions on one order
-    // reach its workflow in the order they arrived.
-    const key = event.data.orderId;
-    const previous = this.byOrder.get(key);
+    // reach its workflow in the order they arrived. The eventId is a key too, so that an eventId reused
+    // for another order is compared with the record of its first use rather than racing it.
+    const keys = [`order:${event.data.orderId}`, `event:${event.eventId}`];
+    const previous = keys.map((k) => this.chains.get(k)).filter((p) => p !== undefined);
     const run = (async () => {
-      if (previous) await previous;
-      return this.apply(channel, deadLetters, msg, event);
+      await Promise.all(previous);
+      return this.apply(channel, deadLetters, msg, event, parsed.fingerprint);
     })();
     const settled = run.then(
       () => undefined,
       () => undefined,
     );
-    this.byOrder.set(key, settled);
+    for (const key of keys) this.chains.set(key, settled);
     try {
       return await run;
     } finally {
-      if (this.byOrder.get(key) === settled) this.byOrder.delete(key);
+      for (const key of keys) if (this.chains.get(key) === settled) this.chains.delete(key);
     }
   }
 
@@ -283,38 +386,40 @@ export class OrderEventsBridge extends EventEmitter {
     deadLetters: ConfirmChannel,
     msg: ConsumeMessage,
     event: OrderEvent,
+    fingerprint: string,
   ): Promise<HandledMessage> {
     const { eventId, type } = event;
     const orderId = event.data.orderId;
     trace.getActiveSpan()?.setAttributes({ 'inventory.order_id': orderId, 'inventory.event_type': type });
     try {
-      const seen = await this.deps.processed.find(eventId);
-      if (seen !== undefined) {
-        this.ack(channel, msg);
-        this.retries.delete(eventId);
-        this.deps.logger.debug({ eventId, type, orderId, outcome: seen }, 'duplicate order event ignored');
-        return { eventId, type, outcome: 'duplicate', detail: seen };
+      const result = await this.deps.handleOrderEvent.execute({
+        eventId,
+        type,
+        routedAs: routedAs(msg),
+        orderId,
+        fingerprint,
+        ...(event.type === 'OrderCancelled' && event.data.reason !== undefined
+          ? { reason: event.data.reason }
+          : {}),
+      });
+      if (result.kind === 'rejected') {
+        return this.deadLetter(channel, deadLetters, msg, result.reason, { eventId, type });
       }
-      let outcome: ProcessedOutcome;
-      switch (event.type) {
-        case 'OrderCreated':
-          outcome = 'recorded';
-          break;
-        case 'OrderConfirmed':
-          outcome = await this.deps.orderSignals.confirm(orderId);
-          break;
-        case 'OrderCancelled':
-          outcome = await this.deps.orderSignals.cancel(orderId, event.data.reason);
-          break;
-      }
-      const detail =
-        outcome === 'no-workflow' ? `no running reservation workflow for order ${orderId}` : undefined;
-      await this.deps.processed.record({ messageId: eventId, messageType: type, outcome, detail });
       this.ack(channel, msg);
       this.retries.delete(eventId);
-      const log = outcome === 'no-workflow' ? this.deps.logger.warn : this.deps.logger.info;
-      log.call(this.deps.logger, { eventId, type, orderId, outcome }, 'order event handled');
-      return { eventId, type, outcome, detail };
+      if (result.kind === 'duplicate') {
+        this.deps.logger.debug(
+          { eventId, type, orderId, outcome: result.previous },
+          'duplicate order event ignored',
+        );
+        return { eventId, type, outcome: 'duplicate', detail: result.previous };
+      }
+      if (result.kind === 'no-workflow') {
+        this.deps.logger.warn({ eventId, type, orderId, outcome: result.kind }, 'order event handled');
+        return { eventId, type, outcome: 'no-workflow', detail: result.detail };
+      }
+      this.deps.logger.info({ eventId, type, orderId, outcome: result.outcome }, 'order event handled');
+      return { eventId, type, outcome: result.outcome };
     } catch (err) {
       if (isPermanent(err)) {
         return this.deadLetter(channel, deadLetters, msg, `processing failed: ${errorMessage(err)}`, {
@@ -359,27 +464,13 @@ export class OrderEventsBridge extends EventEmitter {
     reason: string,
     ids: { eventId?: string; type?: string },
   ): Promise<HandledMessage> {
-    const p = msg.properties;
-    const options: Options.Publish = {
-      persistent: true,
-      contentType: p.contentType,
-      contentEncoding: p.contentEncoding,
-      messageId: p.messageId,
-      correlationId: p.correlationId,
-      type: p.type,
-      timestamp: p.timestamp,
-      appId: p.appId,
-      headers: {
-        ...(p.headers ?? {}),
-        [DEAD_LETTER_REASON_HEADER]: reason.slice(0, 1000),
-        'x-inventory-dead-lettered-at': new Date().toISOString(),
-        'x-original-exchange': msg.fields.exchange,
-        'x-original-routing-key': msg.fields.routingKey,
-      },
-    };
-    for (const key of Object.keys(options) as (keyof Options.Publish)[]) {
-      if (options[key] === undefined) delete options[key];
-    }
+    const options = copyOptions(msg.properties, {
+      ...(msg.properties.headers ?? {}),
+      [DEAD_LETTER_REASON_HEADER]: reason.slice(0, 1000),
+      'x-inventory-dead-lettered-at': new Date().toISOString(),
+      'x-original-exchange': msg.fields.exchange,
+      [ORIGINAL_ROUTING_KEY_HEADER]: msg.fields.routingKey,
+    });
     try {
       await new Promise<void>((resolve, reject) => {
         deadLetters.publish(

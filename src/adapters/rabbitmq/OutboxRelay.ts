@@ -2,13 +2,14 @@ import { propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Span }
 import type { Client } from 'pg';
 import type { Logger } from 'pino';
 import type { ServiceMetrics } from '../observability/metrics';
+import { isTraceparent, newTraceparent } from '../shared/traceparent';
 import {
   SingleActiveWorker,
   type SingleActiveWorkerState,
   type WorkOutcome,
-} from '../postgres/SingleActiveWorker';
+} from '../shared/SingleActiveWorker';
 import type { OutgoingEvent, PublishResult } from './AmqpEventPublisher';
-import { errorMessage, sleep, type BackoffOptions } from './backoff';
+import { errorMessage, sleep, type BackoffOptions } from '../shared/backoff';
 import { Topology } from './topology';
 
 /** What the relay needs from the broker side (AmqpEventPublisher + its connection). */
@@ -199,6 +200,9 @@ export class OutboxRelay extends SingleActiveWorker {
     const headers: Record<string, unknown> = { ...stored, 'x-partition-key': row.partition_key };
     // Continues the trace of the transaction that recorded the event (same trace id as the row's).
     propagation.inject(trace.setSpan(parent, span), headers);
+    // Tracing off and a row recorded without one (older rows, other writers): the contract still
+    // promises a traceparent on every event.
+    if (!isTraceparent(headers.traceparent)) headers.traceparent = newTraceparent();
     return {
       event: {
         eventId: row.event_id,

@@ -1,7 +1,17 @@
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { isOrderEventType } from '../../application/HandleOrderEvent';
+import { MAX_NOTE_LENGTH } from '../../application/input';
+import { OrderId } from '../../domain/OrderId';
+
+/**
+ * Largest body accepted (bytes). Order events are a few hundred bytes (OrderCreated with its lines a few
+ * KB); anything far larger is refused before it is parsed.
+ */
+export const MAX_ORDER_EVENT_BYTES = 64 * 1024;
 
 /** order-service's events as CONTRACT.md describes them; extra fields are tolerated (additive changes). */
-const orderId = z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/, 'orderId must be 1-128 chars of A-Za-z0-9._:-');
+const orderId = z.string().regex(OrderId.PATTERN, `orderId must be ${OrderId.FORMAT}`);
 
 const envelope = <T extends string, D extends z.ZodType>(type: T, data: D) =>
   z.looseObject({
@@ -18,7 +28,7 @@ export const OrderCreatedSchema = envelope(
 export const OrderConfirmedSchema = envelope('OrderConfirmed', z.looseObject({ orderId }));
 export const OrderCancelledSchema = envelope(
   'OrderCancelled',
-  z.looseObject({ orderId, reason: z.string().max(500).optional() }),
+  z.looseObject({ orderId, reason: z.string().max(MAX_NOTE_LENGTH).optional() }),
 );
 
 export const OrderEventSchema = z.discriminatedUnion('type', [
@@ -30,10 +40,37 @@ export const OrderEventSchema = z.discriminatedUnion('type', [
 export type OrderEvent = z.infer<typeof OrderEventSchema>;
 
 export type ParsedOrderEvent =
-  { ok: true; event: OrderEvent } | { ok: false; reason: string; eventId?: string };
+  { ok: true; event: OrderEvent; fingerprint: string } | { ok: false; reason: string; eventId?: string };
+
+/**
+ * SHA-256 of what the event says, its type and data in a canonical form (keys sorted, no spacing): the
+ * same event published again, even re-serialised or with another occurredAt stamp, has the same one.
+ */
+export function orderEventFingerprint(event: Pick<OrderEvent, 'type' | 'data'>): string {
+  return createHash('sha256')
+    .update(canonicalJson({ type: event.type, data: event.data }))
+    .digest('hex');
+}
+
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
 
 /** Decodes a message body; never throws: a message that cannot be handled comes back with the reason. */
 export function parseOrderEvent(body: Buffer): ParsedOrderEvent {
+  if (body.length > MAX_ORDER_EVENT_BYTES) {
+    return {
+      ok: false,
+      reason: `body of ${body.length} bytes exceeds the ${MAX_ORDER_EVENT_BYTES}-byte limit`,
+    };
+  }
   let json: unknown;
   try {
     json = JSON.parse(body.toString('utf8'));
@@ -45,7 +82,7 @@ export function parseOrderEvent(body: Buffer): ParsedOrderEvent {
       ? (json as { eventId: string }).eventId
       : undefined;
   const type = typeof json === 'object' && json !== null ? (json as { type?: unknown }).type : undefined;
-  if (typeof type === 'string' && !['OrderCreated', 'OrderConfirmed', 'OrderCancelled'].includes(type)) {
+  if (typeof type === 'string' && !isOrderEventType(type)) {
     return { ok: false, reason: `unknown event type "${type.slice(0, 100)}"`, eventId };
   }
   const parsed = OrderEventSchema.safeParse(json);
@@ -56,5 +93,5 @@ export function parseOrderEvent(body: Buffer): ParsedOrderEvent {
       .join('; ');
     return { ok: false, reason: `schema violation: ${issues}`, eventId };
   }
-  return { ok: true, event: parsed.data };
+  return { ok: true, event: parsed.data, fingerprint: orderEventFingerprint(parsed.data) };
 }

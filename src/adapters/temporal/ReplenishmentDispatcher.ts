@@ -1,6 +1,5 @@
 import type { Client as TemporalClient } from '@temporalio/client';
 import type { Client as PgClient } from 'pg';
-import type { Logger } from 'pino';
 import type { replenishmentWorkflow } from '../../../workflows/replenishment';
 import {
   closedSignal,
@@ -10,32 +9,17 @@ import {
   replenishmentWorkflowId,
 } from '../../../workflows/replenishmentShared';
 import {
-  SingleActiveWorker,
-  type SingleActiveWorkerState,
+  DISPATCHERS,
+  TemporalDispatcher,
+  type TemporalDispatcherDependencies,
   type WorkOutcome,
-} from '../postgres/SingleActiveWorker';
-import { errorMessage, sleep, type BackoffOptions } from '../rabbitmq/backoff';
+} from './dispatcher';
 import { isWorkflowGone } from './errors';
 
-/** Key of the session-level advisory lock that makes one dispatcher active (per database). */
-export const REPLENISHMENT_DISPATCHER_LOCK_KEY = 4_177_206_412;
-export const PURCHASE_ORDER_CHANNEL = 'inventory_purchase_orders';
-
-export interface ReplenishmentDispatcherDependencies {
-  databaseUrl: string;
-  client: TemporalClient;
-  taskQueue: string;
+export interface ReplenishmentDispatcherDependencies extends TemporalDispatcherDependencies {
   /** Handed to each workflow it starts (PURCHASE_ORDER_REMINDER_SECONDS). */
   reminderSeconds: number;
-  logger: Logger;
-  /** Fallback poll when no NOTIFY arrives (ms); also how often a standby tries to take over. */
-  pollIntervalMs?: number;
-  batchSize?: number;
-  /** Between retries while Temporal (or Postgres) fails. */
-  retryBackoff?: BackoffOptions;
 }
-
-export type DispatcherState = SingleActiveWorkerState;
 
 interface PendingRow {
   id: string;
@@ -61,44 +45,28 @@ interface PendingRow {
  * are retried with exponential backoff. The session, lock, LISTEN, standby and backoff loop is
  * SingleActiveWorker's; this class dispatches.
  *
- * Events: 'state' (DispatcherState), 'dispatched' ({ started, closed }).
+ * A Temporal adapter although it polls Postgres: the rows it reads are its queue, read on the leader
+ * loop's own session (shared/SingleActiveWorker), and all it does with them is Temporal calls. It uses
+ * no repository of the postgres adapter.
+ *
+ * Events: 'state' (dispatcher.ts's DispatcherState), 'dispatched' ({ started, closed }).
  */
-export class ReplenishmentDispatcher extends SingleActiveWorker {
+export class ReplenishmentDispatcher extends TemporalDispatcher {
   private readonly batchSize: number;
 
   constructor(private readonly deps: ReplenishmentDispatcherDependencies) {
-    const retryBackoff = deps.retryBackoff ?? { initialMs: 200, maxMs: 30_000 };
-    super({
+    super(deps, {
       name: 'replenishment dispatcher',
-      databaseUrl: deps.databaseUrl,
       applicationName: 'inventory-replenishment-dispatcher',
-      lockKey: REPLENISHMENT_DISPATCHER_LOCK_KEY,
-      channel: PURCHASE_ORDER_CHANNEL,
-      logger: deps.logger,
-      pollIntervalMs: deps.pollIntervalMs ?? 5_000,
-      retryBackoff,
-      reconnectBackoff: retryBackoff,
+      ...DISPATCHERS.replenishment,
+      pollIntervalMs: 5_000,
+      maxBackoffMs: 30_000,
     });
     this.batchSize = deps.batchSize ?? 50;
   }
 
   protected async work(pg: PgClient, signal: AbortSignal): Promise<WorkOutcome> {
     return (await this.dispatchBatch(pg, signal)) ? 'more' : 'idle';
-  }
-
-  /** A failed Temporal call (or query) is retried on the same session, after a backoff. */
-  protected override workFailed(error: unknown): WorkOutcome {
-    this.lastError = errorMessage(error);
-    return 'failed';
-  }
-
-  /** A NOTIFY does not cut the backoff short: that would spin while Temporal is down. */
-  protected override waitBeforeRetry(ms: number, signal: AbortSignal): Promise<void> {
-    this.deps.logger.warn(
-      { err: this.lastError, retryInMs: ms },
-      'replenishment dispatch failed; will retry',
-    );
-    return sleep(ms, signal);
   }
 
   /**

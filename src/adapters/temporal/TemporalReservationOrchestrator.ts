@@ -1,7 +1,11 @@
+import { landedOutcome } from '../../application/landed';
 import { WithStartWorkflowOperation, type Client } from '@temporalio/client';
 import type {
+  ExtendCommand,
+  ExtendOutcome,
   ReleaseCommand,
   ReleaseOutcome,
+  ReservationView,
   ReserveCommand,
   ReserveOutcome,
 } from '../../application/contracts';
@@ -15,14 +19,45 @@ import {
   SearchAttributeKeys,
   type ReservationWorkflowInput,
 } from '../../../workflows/shared';
-import { isWorkflowGone, mapTemporalError } from './errors';
+import { sleep } from '../shared/backoff';
+import { isWorkflowGone, mapTemporalError, ReservationOrchestrationError } from './errors';
+
+const OUTCOME_GRACE_MS = 1_000;
+const RETRY_BASE_MS = 25;
+const RETRY_MAX_MS = 400;
+
+function isTransient(error: Error): boolean {
+  return (error as { transient?: unknown }).transient === true;
+}
+
+/** Past the deadline: a 503 for the caller. The activity refuses the command from then on. */
+function unavailable(orderId: string, cause: Error): ReservationOrchestrationError {
+  return cause instanceof ReservationOrchestrationError && cause.transient
+    ? cause
+    : new ReservationOrchestrationError(`reserve for order ${orderId}: no answer within the deadline`, true, {
+        cause,
+      });
+}
 
 export interface TemporalReservationOrchestratorDeps {
   client: Client;
   taskQueue: string;
   defaultTtlSeconds?: number;
+  /**
+   * How long a caller waits for the reserve (REQUEST_DEADLINE_MS). The command carries the deadline,
+   * so the reserve activity refuses it once passed; the caller waits a little longer for the outcome,
+   * then gets a 503 that means nothing was reserved.
+   */
+  deadlineMs: number;
+  /**
+   * The order's reservation as Postgres has it: read when the caller is about to get a 503, because an
+   * update can commit just before its deadline and have its outcome arrive after the client gave up.
+   */
+  currentReservation?: (orderId: string) => Promise<ReservationView | null>;
   /** Releases straight through the use case (its own scope) when no workflow is running for the order. */
   releaseDirectly: (command: ReleaseCommand) => Promise<ReleaseOutcome>;
+  /** The extension use case (its own scope); see `extend`. Required to extend. */
+  extendDirectly?: (command: ExtendCommand) => Promise<ExtendOutcome>;
   /** Benchmarks only: where the workflow runs its activities (see docs/temporal.md). */
   activities?: ReservationWorkflowInput['activities'];
 }
@@ -43,27 +78,48 @@ export class TemporalReservationOrchestrator implements ReservationOrchestratorP
       ...(this.deps.defaultTtlSeconds ? { defaultTtlSeconds: this.deps.defaultTtlSeconds } : {}),
       ...(this.deps.activities ? { activities: this.deps.activities } : {}),
     };
-    const startWorkflowOperation = new WithStartWorkflowOperation<typeof reservationWorkflow>(
-      RESERVATION_WORKFLOW_TYPE,
-      {
-        workflowId,
-        taskQueue: this.deps.taskQueue,
-        args: [input],
-        workflowIdConflictPolicy: 'USE_EXISTING',
-        typedSearchAttributes: [
-          { key: SearchAttributeKeys.orderId, value: command.orderId },
-          { key: SearchAttributeKeys.status, value: 'PENDING' },
-        ],
-      },
-    );
-    try {
-      return await this.deps.client.workflow.executeUpdateWithStart(reserveUpdate, {
-        args: [command],
-        startWorkflowOperation,
-      });
-    } catch (error) {
-      throw mapTemporalError(error, `reserve for order ${command.orderId}`);
+    const deadline = Date.now() + this.deps.deadlineMs;
+    // The outcome of an update that started before the deadline may arrive a little after it.
+    const giveUpAt = deadline + OUTCOME_GRACE_MS;
+    const args: [ReserveCommand] = [{ ...command, deadline: new Date(deadline).toISOString() }];
+    for (let attempt = 0; ; attempt++) {
+      const startWorkflowOperation = new WithStartWorkflowOperation<typeof reservationWorkflow>(
+        RESERVATION_WORKFLOW_TYPE,
+        {
+          workflowId,
+          taskQueue: this.deps.taskQueue,
+          args: [input],
+          workflowIdConflictPolicy: 'USE_EXISTING',
+          typedSearchAttributes: [
+            { key: SearchAttributeKeys.orderId, value: command.orderId },
+            { key: SearchAttributeKeys.status, value: 'PENDING' },
+          ],
+        },
+      );
+      try {
+        return await this.deps.client.connection.withDeadline(giveUpAt, () =>
+          this.deps.client.workflow.executeUpdateWithStart(reserveUpdate, { args, startWorkflowOperation }),
+        );
+      } catch (error) {
+        const mapped = mapTemporalError(error, `reserve for order ${command.orderId}`);
+        const retryIn = Math.min(RETRY_BASE_MS * 2 ** attempt, RETRY_MAX_MS);
+        // Transient answers (worker busy, update not processed, Temporal briefly away) are retried
+        // while the deadline allows; the reserve is idempotent, so a retry never reserves twice.
+        if (!isTransient(mapped) || Date.now() + retryIn >= deadline) {
+          if (!isTransient(mapped) && Date.now() < giveUpAt) throw mapped;
+          // Past the deadline the activity refuses the command, so what Postgres holds now is final.
+          const landed = await this.landed(command).catch(() => undefined);
+          if (landed) return landed;
+          throw unavailable(command.orderId, mapped);
+        }
+        await sleep(retryIn);
+      }
     }
+  }
+
+  /** The command's lines, all reserved as asked: it committed although its answer did not arrive. */
+  private async landed(command: ReserveCommand): Promise<ReserveOutcome | undefined> {
+    return landedOutcome(command, (await this.deps.currentReservation?.(command.orderId)) ?? null);
   }
 
   /**
@@ -73,13 +129,27 @@ export class TemporalReservationOrchestrator implements ReservationOrchestratorP
    */
   async release(command: ReleaseCommand): Promise<ReleaseOutcome> {
     const handle = this.deps.client.workflow.getHandle(reservationWorkflowId(command.orderId));
+    const giveUpAt = Date.now() + this.deps.deadlineMs + OUTCOME_GRACE_MS;
     try {
-      return await handle.executeUpdate(releaseUpdate, {
-        args: [{ ...(command.sku !== undefined ? { sku: command.sku } : {}), reason: 'released' }],
-      });
+      // Bounded like the reserve: past it the caller gets 503 (the release is idempotent: retry it).
+      return await this.deps.client.connection.withDeadline(giveUpAt, () =>
+        handle.executeUpdate(releaseUpdate, {
+          args: [{ ...(command.sku !== undefined ? { sku: command.sku } : {}), reason: 'released' }],
+        }),
+      );
     } catch (error) {
       if (isWorkflowGone(error)) return this.deps.releaseDirectly({ ...command, reason: 'released' });
       throw mapTemporalError(error, `release for order ${command.orderId}`);
     }
+  }
+
+  /**
+   * Straight through the use case, as in RESERVE_MODE=db: it moves `expires_at` under the order's lock
+   * and records an `extend` workflow request, which the dispatcher delivers to the running workflow
+   * (new timer, new ReservationExpiresAt).
+   */
+  async extend(command: ExtendCommand): Promise<ExtendOutcome> {
+    if (!this.deps.extendDirectly) throw new Error('This orchestrator was built without extendDirectly');
+    return this.deps.extendDirectly(command);
   }
 }

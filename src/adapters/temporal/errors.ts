@@ -5,7 +5,7 @@ import {
   WorkflowUpdateRPCTimeoutOrCancelledError,
 } from '@temporalio/client';
 import { ApplicationFailure, WorkflowNotFoundError } from '@temporalio/common';
-import { DomainError, ErrorCodes, ValidationError, type ErrorCode } from '../../domain/errors';
+import { DomainError, isErrorCode, isValidationCode, ValidationError } from '../../domain/errors';
 
 /**
  * Temporal could not give an answer: unreachable, timed out, or the workflow failed the step for a
@@ -31,7 +31,6 @@ const GrpcStatus = {
   UNAVAILABLE: 14,
 } as const;
 
-const KNOWN_CODES = new Set<string>(Object.values(ErrorCodes));
 const TRANSIENT_GRPC = new Set<number>([
   GrpcStatus.UNAVAILABLE,
   GrpcStatus.DEADLINE_EXCEEDED,
@@ -57,20 +56,36 @@ export function isWorkflowGone(error: unknown): boolean {
 }
 
 /**
+ * The server gave up on an update that no worker took up in time (the workflow task carrying it failed,
+ * or raced another one: seen when first reserves of one new order arrive together). Nothing was done;
+ * a retry is safe.
+ */
+function isUnprocessedUpdate(error: unknown): boolean {
+  for (let e: unknown = error, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    if (e instanceof Error && /(wasn't|was not|not) processed by (the )?worker/i.test(e.message)) return true;
+  }
+  return false;
+}
+
+/**
  * Maps a failed Update(-With-Start) back to the domain's language: a failure typed with one of the
  * domain's error codes (validator rejections, ValidationError in the activity) becomes that error
  * again, so the HTTP layer answers exactly as if it had called the use case itself.
  */
 export function mapTemporalError(error: unknown, what: string): Error {
+  if (isUnprocessedUpdate(error)) {
+    return new ReservationOrchestrationError(`${what}: the update was not processed, retry`, true, {
+      cause: error,
+    });
+  }
   if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure) {
     const failure = error.cause;
     const type = failure.type ?? '';
-    if (KNOWN_CODES.has(type)) {
-      const code = type as ErrorCode;
+    if (isErrorCode(type)) {
       const details = (failure.details?.[0] as Record<string, unknown> | undefined) ?? {};
-      return code.startsWith('INVENTORY.INVALID_')
-        ? new ValidationError(code, failure.message, details)
-        : new DomainError(code, failure.message, details);
+      return isValidationCode(type)
+        ? new ValidationError(type, failure.message, details)
+        : new DomainError(type, failure.message, details);
     }
     return new ReservationOrchestrationError(`${what} failed: ${failure.message}`, !failure.nonRetryable, {
       cause: error,

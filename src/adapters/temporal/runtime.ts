@@ -16,6 +16,9 @@ export class PinoTemporalLogger implements TemporalLogger {
   constructor(private readonly logger: Logger) {}
 
   log(level: LogLevel, message: string, meta?: LogMetadata): void {
+    // The worker logs every activation at TRACE with the activation as metadata: drop what pino would
+    // drop before copying it.
+    if (!this.logger.isLevelEnabled(LEVELS[level])) return;
     const { error, ...rest } = (meta ?? {}) as LogMetadata & { error?: unknown };
     this.logger[LEVELS[level]]({ ...rest, ...(error !== undefined ? { err: error } : {}) }, message);
   }

@@ -3,8 +3,8 @@
  * code; see WORKFLOW_TRACING_INTERCEPTOR_MODULES). Deterministic: it touches span contexts only, never
  * commands, timers or state the workflow reads.
  *
- * The reservation workflow applies order-service's decision (confirm or cancel signal, or the release
- * signal) from its main loop, whose trace is the one of the request that started it. This runs the
+ * The reservation workflow applies order-service's decision (confirm or cancel signal, the release
+ * signal, or the dispatcher's request signal carrying one of them) from its main loop, whose trace is the one of the request that started it. This runs the
  * activities of that settlement in the trace of the signal that decided it instead, so a bridged
  * OrderCancelled is followed from the message to the SQL of the release. Activities of update handlers
  * keep their own update's trace; expiry (no signal) keeps the workflow's.
@@ -16,7 +16,9 @@ import {
   cancelSignal,
   confirmSignal,
   releaseSignal,
+  requestSignal,
   RESERVATION_WORKFLOW_TYPE,
+  type WorkflowRequestSignal,
 } from '../../../workflows/shared';
 
 const DECISION_SIGNALS: ReadonlySet<string> = new Set([
@@ -24,6 +26,14 @@ const DECISION_SIGNALS: ReadonlySet<string> = new Set([
   cancelSignal.name,
   releaseSignal.name,
 ]);
+const DECISION_REQUESTS: ReadonlySet<string> = new Set(['confirm', 'cancel', 'release']);
+
+/** A decision signal, or the dispatcher's request signal carrying a decision. */
+function isDecision(signalName: string, args: readonly unknown[]): boolean {
+  if (DECISION_SIGNALS.has(signalName)) return true;
+  const kind = (args[0] as Partial<WorkflowRequestSignal> | undefined)?.kind;
+  return signalName === requestSignal.name && kind !== undefined && DECISION_REQUESTS.has(kind);
+}
 
 interface HandlerScope {
   getStore(): true | undefined;
@@ -45,7 +55,7 @@ export const interceptors = (): WorkflowInterceptors => {
     inbound: [
       {
         handleSignal(input, next) {
-          if (DECISION_SIGNALS.has(input.signalName)) decision ??= extractContextFromHeaders(input.headers);
+          if (isDecision(input.signalName, input.args)) decision ??= extractContextFromHeaders(input.headers);
           return inHandler.run(true, () => next(input));
         },
         handleUpdate(input, next) {

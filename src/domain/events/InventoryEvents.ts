@@ -16,9 +16,10 @@ export type StockReserved = EventOf<
   { orderId: string; sku: string; quantity: number; available: number; expiresAt: string }
 >;
 
+/** `note`: order-service's reason for a cancel, when it gave one. */
 export type StockReleased = EventOf<
   'StockReleased',
-  { orderId: string; sku: string; quantity: number; available: number; reason: ReleaseReason }
+  { orderId: string; sku: string; quantity: number; available: number; reason: ReleaseReason; note?: string }
 >;
 
 export type StockCommitted = EventOf<
@@ -29,6 +30,33 @@ export type StockCommitted = EventOf<
 export type StockReplenished = EventOf<
   'StockReplenished',
   { sku: string; quantity: number; onHand: number; available: number; reference?: string }
+>;
+
+/** An operator's adjustment of on hand (`delta` signed), with its reason. */
+export type StockAdjusted = EventOf<
+  'StockAdjusted',
+  {
+    sku: string;
+    delta: number;
+    onHand: number;
+    reserved: number;
+    available: number;
+    reason: string;
+    reference?: string;
+    note?: string;
+  }
+>;
+
+/** Available stock reached 0 (it was above). */
+export type StockDepleted = EventOf<
+  'StockDepleted',
+  { sku: string; onHand: number; reserved: number; available: number }
+>;
+
+/** Available stock rose above 0 again (it was 0). */
+export type StockRestored = EventOf<
+  'StockRestored',
+  { sku: string; onHand: number; reserved: number; available: number }
 >;
 
 /**
@@ -50,5 +78,12 @@ export type PurchaseOrderRequested = EventOf<
 >;
 
 export type InventoryEvent =
-  StockReserved | StockReleased | StockCommitted | StockReplenished | PurchaseOrderRequested;
+  | StockReserved
+  | StockReleased
+  | StockCommitted
+  | StockReplenished
+  | StockAdjusted
+  | StockDepleted
+  | StockRestored
+  | PurchaseOrderRequested;
 export type InventoryEventType = InventoryEvent['type'];

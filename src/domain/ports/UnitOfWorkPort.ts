@@ -1,8 +1,10 @@
 import type { InventoryRepositoryPort } from './InventoryRepositoryPort';
 import type { MovementLedgerReaderPort } from './MovementLedgerReaderPort';
+import type { OrderDecisionPort } from './OrderDecisionPort';
 import type { OutboxPort } from './OutboxPort';
 import type { PurchaseOrderRequestRepositoryPort } from './PurchaseOrderRequestRepositoryPort';
 import type { ReservationRepositoryPort } from './ReservationRepositoryPort';
+import type { WorkflowRequestPort } from './WorkflowRequestPort';
 
 /** Repositories bound to one database transaction. */
 export interface TransactionalRepositories {
@@ -11,6 +13,8 @@ export interface TransactionalRepositories {
   readonly movements: MovementLedgerReaderPort;
   readonly outbox: OutboxPort;
   readonly purchaseOrders: PurchaseOrderRequestRepositoryPort;
+  readonly workflowRequests: WorkflowRequestPort;
+  readonly orderDecisions: OrderDecisionPort;
 }
 
 export interface UnitOfWorkPort {

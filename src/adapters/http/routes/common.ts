@@ -12,8 +12,10 @@ const DESCRIPTIONS: Record<number, string> = {
   404: 'Not found',
   409: 'Conflict',
   410: 'Gone',
+  412: 'If-Match does not hold: `level` is the current StockLevel',
   413: 'Body too large',
   415: 'Body is not application/json',
+  422: 'Idempotency-Key already used with another body',
   503: 'A dependency is unavailable',
 };
 

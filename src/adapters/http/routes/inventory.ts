@@ -1,8 +1,15 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { etagOf, noneMatchFails, parseIfMatch, preconditionFailed } from '../conditional';
+import { StockCount } from '../../../domain/StockCount';
 import { ProblemError } from '../problems';
 import { reservationFromRelease, reservationFromReserve, reservationLocation } from '../outcomes';
 import type { HttpInventoryService, ReservationOrchestratorPort } from '../ports';
 import {
+  AdjustmentBody,
+  ConditionalReadHeaders,
+  ConditionalWriteHeaders,
+  InventoryListQuery,
   MovementPage,
   MovementsQuery,
   ReleaseBody,
@@ -12,6 +19,8 @@ import {
   SetLevelsBody,
   SkuParams,
   StockLevel,
+  StockLevelBatch,
+  StockLevelPage,
 } from '../schemas';
 import { bearer, problemResponses, type Authorize } from './common';
 
@@ -34,24 +43,36 @@ export const inventoryRoutes: FastifyPluginAsyncZod<InventoryRoutesOptions> = as
       schema: {
         tags,
         summary: 'Create a SKU, or set its levels',
-        description: '201 when the SKU is created, 200 when its levels are set; 409 if onHand < reserved.',
+        description:
+          '201 when the SKU is created, 200 when its levels are set; 409 if onHand < reserved. Levels are ' +
+          `integers 0..${StockCount.MAX}. With \`If-Match\` (the level's ETag) the write happens only while the ` +
+          'level is still at that version: 412 otherwise, with the current level.',
         security: bearer('inventory:admin'),
         params: SkuParams,
+        headers: ConditionalWriteHeaders,
         body: SetLevelsBody,
-        response: { 200: StockLevel, 201: StockLevel, ...problemResponses(409, 413, 415) },
+        response: { 200: StockLevel, 201: StockLevel, ...problemResponses(409, 412, 413, 415) },
       },
     },
     async (request, reply) => {
       const { sku } = request.params;
-      const outcome = await inventory.setLevels({ sku, ...request.body });
+      const ifMatch = parseIfMatch(request.headers['if-match']);
+      const outcome = await inventory.setLevels({
+        sku,
+        ...request.body,
+        ...(ifMatch !== undefined ? { ifMatch } : {}),
+      });
       switch (outcome.kind) {
         case 'created':
           return reply
             .code(201)
             .header('location', `/inventory/${encodeURIComponent(sku)}`)
+            .header('etag', etagOf(outcome.level))
             .send(outcome.level);
         case 'updated':
-          return reply.code(200).send(outcome.level);
+          return reply.code(200).header('etag', etagOf(outcome.level)).send(outcome.level);
+        case 'precondition-failed':
+          throw preconditionFailed(sku, outcome.level);
         case 'below-reserved':
           throw new ProblemError(
             'on-hand-below-reserved',
@@ -69,15 +90,50 @@ export const inventoryRoutes: FastifyPluginAsyncZod<InventoryRoutesOptions> = as
       schema: {
         tags,
         summary: 'Stock level of a SKU',
+        description:
+          "The `ETag` is the level's version: send it as `If-None-Match` for a 304 while nothing changed, " +
+          'or as `If-Match` on a write.',
         security: bearer('inventory:read'),
         params: SkuParams,
-        response: { 200: StockLevel, ...problemResponses(404) },
+        headers: ConditionalReadHeaders,
+        response: {
+          200: StockLevel,
+          304: z.null().describe('Not modified: the level still has the ETag of If-None-Match'),
+          ...problemResponses(404),
+        },
+      },
+    },
+    async (request, reply) => {
+      const level = await inventory.getStockLevel(request.params.sku);
+      if (!level) throw skuNotFound(request.params.sku);
+      const etag = etagOf(level);
+      reply.header('etag', etag);
+      if (noneMatchFails(request.headers['if-none-match'], etag)) return reply.code(304).send(null);
+      return level;
+    },
+  );
+
+  app.get(
+    '/inventory',
+    {
+      onRequest: authorize('inventory:read'),
+      schema: {
+        tags,
+        summary: 'Stock levels of several SKUs, or the SKUs under their safety stock',
+        description:
+          '`?sku=A&sku=B` (or `?sku=A,B`, up to 100): `{ items, unknown }`, one StockLevel per known SKU in the ' +
+          'order asked and the unknown SKUs apart, read in one query. `?below=safety`: `{ items, nextCursor }`, ' +
+          'the SKUs whose available stock is under their safety stock, by SKU; pass `nextCursor` back as ' +
+          '`cursor` for the next page.',
+        security: bearer('inventory:read'),
+        querystring: InventoryListQuery,
+        response: { 200: z.union([StockLevelBatch, StockLevelPage]), ...problemResponses() },
       },
     },
     async (request) => {
-      const level = await inventory.getStockLevel(request.params.sku);
-      if (!level) throw skuNotFound(request.params.sku);
-      return level;
+      const { sku, limit, cursor } = request.query;
+      if (sku) return inventory.getStockLevels(sku);
+      return inventory.listBelowSafetyStock({ limit, cursor });
     },
   );
 
@@ -160,17 +216,70 @@ export const inventoryRoutes: FastifyPluginAsyncZod<InventoryRoutesOptions> = as
       schema: {
         tags,
         summary: 'Add received units to on hand',
+        description:
+          `On hand never exceeds ${StockCount.MAX} (the limit PUT enforces too): a replenish that would ` +
+          'raise it above answers 409 `on-hand-limit-exceeded` (with `onHand` and `max`) and changes nothing.',
         security: bearer('inventory:admin'),
         params: SkuParams,
         body: ReplenishBody,
-        response: { 200: StockLevel, ...problemResponses(404, 413, 415) },
+        response: { 200: StockLevel, ...problemResponses(404, 409, 413, 415) },
       },
     },
     async (request) => {
       const { sku } = request.params;
       const outcome = await inventory.replenish({ sku, ...request.body });
       if (outcome.kind === 'not-found') throw skuNotFound(sku);
+      if (outcome.kind === 'on-hand-limit') {
+        throw new ProblemError(
+          'on-hand-limit-exceeded',
+          `Replenishing ${request.body.quantity} would raise on hand of ${sku} from ${outcome.onHand} above ${outcome.max}`,
+          { sku, onHand: outcome.onHand, quantity: request.body.quantity, max: outcome.max },
+        );
+      }
       return outcome.level;
+    },
+  );
+
+  app.post(
+    '/inventory/:sku/adjustments',
+    {
+      onRequest: authorize('inventory:admin'),
+      schema: {
+        tags,
+        summary: 'Adjust on hand with a reason',
+        description:
+          '`delta` (signed) or the counted `onHand`, with a `reason`: one ADJUST movement carrying reason, ' +
+          'reference and note, and a `StockAdjusted` event. 409 `on-hand-below-reserved` when on hand would fall ' +
+          "below reserved. With `If-Match` (the level's ETag) only while the level is still at that version.",
+        security: bearer('inventory:admin'),
+        params: SkuParams,
+        headers: ConditionalWriteHeaders,
+        body: AdjustmentBody,
+        response: { 200: StockLevel, ...problemResponses(404, 409, 412, 413, 415) },
+      },
+    },
+    async (request, reply) => {
+      const { sku } = request.params;
+      const ifMatch = parseIfMatch(request.headers['if-match']);
+      const outcome = await inventory.adjust({
+        sku,
+        ...request.body,
+        ...(ifMatch !== undefined ? { ifMatch } : {}),
+      });
+      switch (outcome.kind) {
+        case 'adjusted':
+          return reply.header('etag', etagOf(outcome.level)).send(outcome.level);
+        case 'not-found':
+          throw skuNotFound(sku);
+        case 'below-reserved':
+          throw new ProblemError(
+            'on-hand-below-reserved',
+            `The adjustment would leave ${outcome.onHand} on hand, below the ${outcome.reserved} units reserved for ${sku}`,
+            { sku, onHand: outcome.onHand, reserved: outcome.reserved },
+          );
+        case 'precondition-failed':
+          throw preconditionFailed(sku, outcome.level);
+      }
     },
   );
 };

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { ProblemError } from '../problems';
 import { reservationFromReserve, reservationLocation } from '../outcomes';
 import type { HttpInventoryService, ReservationOrchestratorPort } from '../ports';
-import { OrderIdParams, Reservation, ReservationsBody } from '../schemas';
+import { ExtendBody, OrderIdParams, Reservation, ReservationsBody } from '../schemas';
 import { bearer, problemResponses, type Authorize } from './common';
 
 export interface ReservationRoutesOptions {
@@ -57,6 +57,43 @@ export const reservationRoutes: FastifyPluginAsyncZod<ReservationRoutesOptions> 
       if (!reservation)
         throw new ProblemError('reservation-not-found', `No reservation for order ${orderId}`);
       return reservation;
+    },
+  );
+
+  app.post(
+    '/reservations/:orderId/extend',
+    {
+      onRequest: authorize('inventory:reserve'),
+      schema: {
+        tags,
+        summary: "Extend an order's reservation",
+        description:
+          'Moves `expiresAt` to `ttlSeconds` from now, never past the maximum age after `createdAt` ' +
+          '(RESERVATION_MAX_AGE_SECONDS) and never earlier than it is. 410 when the reservation is released, ' +
+          'confirmed or already past its expiry.',
+        security: bearer('inventory:reserve'),
+        params: OrderIdParams,
+        body: ExtendBody,
+        response: { 200: Reservation, ...problemResponses(404, 410, 413, 415, 503) },
+      },
+    },
+    async (request) => {
+      const { orderId } = request.params;
+      const outcome = await orchestrator.extend({ orderId, ttlSeconds: request.body.ttlSeconds });
+      switch (outcome.kind) {
+        case 'extended':
+          return outcome.reservation;
+        case 'not-found':
+          throw new ProblemError('reservation-not-found', `No reservation for order ${orderId}`);
+        case 'reservation-closed':
+          throw new ProblemError(
+            'reservation-closed',
+            outcome.reservation.status === 'RESERVED'
+              ? `The reservation of order ${orderId} expired at ${outcome.reservation.expiresAt}`
+              : `The reservation of order ${orderId} is ${outcome.reservation.status}`,
+            { reservation: outcome.reservation },
+          );
+      }
     },
   );
 };

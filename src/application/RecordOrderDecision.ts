@@ -1,0 +1,52 @@
+import { OrderId } from '../domain/OrderId';
+import { Reservation } from '../domain/Reservation';
+import { boundedNote } from '../domain/StockMovement';
+import type { CommandDependencies } from './dependencies';
+import type { OrderSignalPort, SignalDelivery } from './ports';
+
+/**
+ * order-service's decisions (from the RabbitMQ bridge) made durable in Postgres, in one transaction
+ * under the order's lock, whatever state Temporal is in:
+ *
+ * - the order has an open reservation → a workflow request (`confirm` / `cancel`) that the dispatcher
+ *   delivers to `reservation-<orderId>` (started if need be): 'signalled';
+ * - it has none yet → the decision is kept in order_decisions for operators, and a cancel also closes
+ *   the order in advance (a RELEASED reservation without lines), so that a reserve still in flight
+ *   answers 410 and holds nothing: 'no-workflow';
+ * - it is already confirmed or released → nothing to do: 'no-workflow'.
+ */
+export class RecordOrderDecision implements OrderSignalPort {
+  constructor(private readonly deps: CommandDependencies) {}
+
+  confirm(orderId: string): Promise<SignalDelivery> {
+    return this.record(orderId, 'confirm');
+  }
+
+  /** The reason is kept as a release's note is (boundedNote): text Postgres takes, within the note limit. */
+  cancel(orderId: string, reason?: string): Promise<SignalDelivery> {
+    return this.record(orderId, 'cancel', boundedNote(reason));
+  }
+
+  private record(raw: string, kind: 'confirm' | 'cancel', reason?: string): Promise<SignalDelivery> {
+    const orderId = OrderId.of(raw);
+    return this.deps.unitOfWork.run(async (tx) => {
+      const reservation = await tx.reservations.lockByOrderId(orderId);
+      if (!reservation) {
+        const decision = kind === 'cancel' ? 'CANCELLED' : 'CONFIRMED';
+        await tx.orderDecisions.recordUnmatched({ orderId, decision, ...(reason ? { reason } : {}) });
+        if (kind === 'cancel') {
+          const now = this.deps.clock.now();
+          await tx.reservations.save(Reservation.closedBeforeReserve({ orderId, reason: 'cancelled', now }));
+        }
+        return 'no-workflow';
+      }
+      if (!reservation.isOpen) return 'no-workflow';
+      await tx.orderDecisions.recordMatched({
+        orderId,
+        decision: kind === 'cancel' ? 'CANCELLED' : 'CONFIRMED',
+      });
+      await tx.workflowRequests.request([{ orderId, kind, ...(reason ? { reason } : {}) }]);
+      return 'signalled';
+    });
+  }
+}
