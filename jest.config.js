@@ -32,5 +32,14 @@ module.exports = {
     { ...base, displayName: 'workflows', testMatch: ['<rootDir>/test/workflows/**/*.test.ts'] },
     { ...withServices, displayName: 'integration', testMatch: ['<rootDir>/test/integration/**/*.test.ts'] },
     { ...withServices, displayName: 'e2e', testMatch: ['<rootDir>/test/e2e/**/*.test.ts'] },
+    // The reserve-related files again, with the reserve as the workflow's Update-With-Start.
+    {
+      ...withServices,
+      displayName: 'e2e-workflow',
+      testMatch: ['http-api', 'saga', 'trace-path', 'shop-operations'].map(
+        (f) => `<rootDir>/test/e2e/${f}.test.ts`,
+      ),
+      setupFiles: ['<rootDir>/test/e2e/workflow-mode.ts'],
+    },
   ],
 };

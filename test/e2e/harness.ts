@@ -123,6 +123,14 @@ export interface E2EEnvironment {
 }
 
 /**
+ * The RESERVE_MODE the service processes of this run get: `db` (the default), or `workflow` when the
+ * e2e-workflow Jest project runs the reserve-related files again (test/e2e/workflow-mode.ts).
+ */
+export function reserveMode(): 'db' | 'workflow' {
+  return process.env.E2E_RESERVE_MODE === 'workflow' ? 'workflow' : 'db';
+}
+
+/**
  * One real service process per test file, on the file's own database, vhost and task queue. teardown()
  * stops it with SIGTERM (asserting exit code 0), terminates workflows left on its queue, and drops the
  * database and vhost, even when an earlier step failed.
@@ -144,7 +152,7 @@ export async function startE2E(
       databaseUrl: db.url,
       amqpUrl: options.amqpUrl ? options.amqpUrl(vhost.url) : vhost.url,
       jwtSecret: secret,
-      env: options.env,
+      env: { RESERVE_MODE: reserveMode(), ...options.env },
     });
   } catch (error) {
     await vhost.drop().catch(() => undefined);

@@ -14,6 +14,7 @@ import {
   TraceTree,
   type JaegerTrace,
   type SpanMatcher,
+  type TraceSpan,
 } from '../support/traceTree';
 import { expectStatus } from './assertions';
 import { startE2E, type E2EEnvironment } from './harness';
@@ -140,10 +141,10 @@ describe('traces in Jaeger (e2e)', () => {
 
     const wanted: SpanMatcher[] = [
       { kind: 'server', service: SERVICE, name: 'POST /inventory/:sku/reserve' },
-      { name: 'UpdateWithStartWorkflow:reserve' },
+      { name: 'workflow_requests deliver' },
+      { name: 'SignalWithStartWorkflow:reservationWorkflow' },
       { name: 'RunWorkflow:reservationWorkflow' },
-      { name: 'HandleUpdate:reserve' },
-      { name: 'RunActivity:reserveStock' },
+      { name: 'HandleSignal:request' },
       { name: 'RunActivity:releaseStock' },
       { service: SERVICE, where: (s) => /^pg\.query:COMMIT/.test(s.name) },
       {
@@ -160,8 +161,6 @@ describe('traces in Jaeger (e2e)', () => {
         name: 'inventory.order-events process',
         attributes: { 'inventory.order_id': orderId },
       },
-      { name: 'SignalWorkflow:cancel' },
-      { name: 'HandleSignal:cancel' },
     ];
     let tree = new TraceTree([]);
     try {
@@ -183,33 +182,42 @@ describe('traces in Jaeger (e2e)', () => {
 
     // One tree from the HTTP request down: the caller started the trace, nothing else is a root.
     const http = tree.expect({ kind: 'server', name: 'POST /inventory/:sku/reserve' });
+    /** Spans of the bridged cancel, below order-service's consume, are in this trace too. */
+    const underConsumer = (s: TraceSpan) => tree.ancestors(s).some((a) => a.kind === 'consumer');
     expect(tree.roots()).toEqual([http]);
-    const client = tree.expect({ name: 'UpdateWithStartWorkflow:reserve' }, http);
-    const run = tree.expect({ name: 'RunWorkflow:reservationWorkflow' }, client);
-    const update = tree.expect({ name: 'HandleUpdate:reserve' }, client);
-    const reserve = tree.expect({ name: 'RunActivity:reserveStock' }, update);
-    tree.expect({
-      kind: 'client',
-      where: (s) => s.parentSpanId === reserve.spanId && /^pg\.query:COMMIT/.test(s.name),
-    });
+    // The reserve is one transaction inside the request (RESERVE_MODE=db); its outbox row and its
+    // workflow request carry the request's context to the relay and to the dispatcher.
+    tree.expect(
+      { kind: 'client', where: (s) => /^pg\.query:COMMIT/.test(s.name) && !underConsumer(s) },
+      http,
+    );
     const published = tree.expect(
       {
         name: 'inventory.events publish',
         attributes: { 'messaging.message.id': reserved.properties.messageId },
       },
-      reserve,
+      http,
     );
+    const deliver = tree.expect({ name: 'workflow_requests deliver', where: (s) => !underConsumer(s) }, http);
+    const start = tree.expect({ name: 'SignalWithStartWorkflow:reservationWorkflow' }, deliver);
+    const run = tree.expect({ name: 'RunWorkflow:reservationWorkflow' }, start);
     // The AMQP publish (amqplib's producer span) and order-service's consume of it.
     const wire = tree.expect({ kind: 'producer', where: (s) => s.parentSpanId === published.spanId });
     const consume = tree.expect({ service: ORDER_SERVICE, kind: 'consumer' });
     expect(consume.parentSpanId).toBe(wire.spanId);
-    // The bridged OrderCancelled: inventory's consume, the signal, the workflow's handling, the release.
+    // The bridged OrderCancelled: inventory's consume, the decision recorded and dispatched, the
+    // workflow's handling, the release.
     const bridged = tree.expect(
       { service: SERVICE, kind: 'consumer', name: 'inventory.order-events process' },
       consume,
     );
-    const signal = tree.expect({ name: 'SignalWorkflow:cancel' }, bridged);
-    expect(tree.expect({ name: 'HandleSignal:cancel' }).parentSpanId).toBe(signal.spanId);
+    const signal = tree.expect(
+      { name: 'SignalWithStartWorkflow:reservationWorkflow' },
+      tree.expect({ name: 'workflow_requests deliver' }, bridged),
+    );
+    expect(
+      tree.expect({ name: 'HandleSignal:request', where: (s) => s.parentSpanId === signal.spanId }),
+    ).toBeDefined();
     const release = tree.expect({ name: 'RunActivity:releaseStock' }, signal);
     tree.expect({
       kind: 'client',

@@ -253,7 +253,7 @@ describe('metrics (e2e)', () => {
       },
       { timeoutMs: 10_000, intervalMs: 250, what: 'alert rules evaluated without errors' },
     );
-    expect(rules.length).toBe(5);
+    expect(rules.length).toBe(7);
 
     await prometheus.stop();
     prometheus = undefined;

@@ -6,11 +6,13 @@ import { OrderEventsPublisher } from '../support/orderEvents';
 import { OtlpSink } from '../support/otlpSink';
 import { fromOtlp, parseTraceparent, traceparent, TraceTree, type SpanMatcher } from '../support/traceTree';
 import { expectStatus } from './assertions';
-import { startE2E, type E2EEnvironment } from './harness';
+import { reserveMode, startE2E, type E2EEnvironment } from './harness';
 
 jest.setTimeout(90_000);
 
 const SERVICE = `inventory-trace-${randomBytes(3).toString('hex')}`;
+/** The e2e-workflow project runs this file again with RESERVE_MODE=workflow (jest.config.js). */
+const MODE = reserveMode();
 const hex = (bytes: number) => randomBytes(bytes).toString('hex');
 
 /**
@@ -52,7 +54,9 @@ describe('one trace per reservation (in-memory OTLP collector)', () => {
       return await eventually(
         () => {
           tree = new TraceTree(sink.trace(traceId).map(fromOtlp));
-          return wanted.every((m) => tree.find(m)) && tree;
+          // Every wanted span, and the tree closed: a child exported before its parent ended would
+          // show as a second root for a moment.
+          return wanted.every((m) => tree.find(m)) && tree.roots().length === 1 && tree;
         },
         { timeoutMs: 20_000, intervalMs: 100 },
       );
@@ -69,7 +73,7 @@ describe('one trace per reservation (in-memory OTLP collector)', () => {
   const ofOrder = (type: string, orderId: string) => (m: CollectedMessage) =>
     m.routingKey === type && (m.body?.data as { orderId?: string } | undefined)?.orderId === orderId;
 
-  it('follows a reserve from the HTTP request through the workflow, the activity, the SQL and the publish to the consumer', async () => {
+  it(`follows a reserve from the HTTP request through the SQL, the workflow and the publish to the consumer (${MODE} mode)`, async () => {
     const sku = uniqueSku('TRACE');
     expectStatus(await env.api.put(`/inventory/${sku}`, { onHand: 10 }), 201);
     const orderId = uniqueOrderId('trace');
@@ -88,6 +92,51 @@ describe('one trace per reservation (in-memory OTLP collector)', () => {
     const reserved = await events.waitFor(ofOrder('StockReserved', orderId), 10_000);
     const delivered = parseTraceparent(reserved.headers.traceparent);
     expect(delivered.traceId).toBe(traceId);
+
+    if (MODE === 'db') {
+      const tree = await traceWith(traceId, [
+        { kind: 'server', service: SERVICE },
+        {
+          attributes: { 'db.system': 'postgresql' },
+          where: (s) => /\bINSERT\b/.test(String(s.attributes['db.statement'] ?? s.name)),
+        },
+        { name: 'workflow_requests deliver', kind: 'producer' },
+        { name: 'SignalWithStartWorkflow:reservationWorkflow' },
+        // (RunWorkflow is exported when the workflow ends, at its TTL: not waited for here.)
+        { name: 'HandleSignal:request' },
+        { name: 'inventory.events publish', kind: 'producer' },
+        { spanId: delivered.spanId },
+      ]);
+      expect(tree.roots().map((s) => s.parentSpanId)).toEqual([callerSpanId]);
+      expect(new Set(tree.spans.map((s) => s.service))).toEqual(new Set([SERVICE]));
+      const http = tree.expect({ kind: 'server' });
+      expect(http.name).toBe('POST /inventory/:sku/reserve');
+      // The reserve's one transaction, inside the request; no Temporal call on the request path.
+      const sql = tree.all({ attributes: { 'db.system': 'postgresql' } }, http);
+      expect(sql.map((s) => s.name)).toEqual(
+        expect.arrayContaining([
+          expect.stringMatching(/^pg\.query:BEGIN/),
+          expect.stringMatching(/^pg\.query:COMMIT/),
+        ]),
+      );
+      // The workflow request row carried the request's context to the dispatcher, which starts the
+      // order's workflow in that trace, after commit: every Temporal call is the dispatcher's.
+      const deliver = tree.expect({ name: 'workflow_requests deliver' }, http);
+      const temporalCalls = tree.all({ where: (s) => /Workflow:/.test(s.name) });
+      expect(temporalCalls.length).toBeGreaterThan(0);
+      expect(temporalCalls.filter((s) => !tree.isDescendant(s, deliver))).toEqual([]);
+      const start = tree.expect({ name: 'SignalWithStartWorkflow:reservationWorkflow' }, deliver);
+      expect(tree.expect({ name: 'HandleSignal:request' }).parentSpanId).toBe(start.spanId);
+      const relay = tree.expect({
+        name: 'inventory.events publish',
+        kind: 'producer',
+        attributes: { 'messaging.message.id': reserved.properties.messageId },
+      });
+      expect(tree.isDescendant(relay, http)).toBe(true);
+      const onTheWire = tree.get(delivered.spanId)!;
+      expect(onTheWire.spanId === relay.spanId || tree.isDescendant(onTheWire, relay)).toBe(true);
+      return;
+    }
 
     const tree = await traceWith(traceId, [
       { kind: 'server', service: SERVICE },
@@ -142,7 +191,7 @@ describe('one trace per reservation (in-memory OTLP collector)', () => {
     expect(onTheWire.spanId === relay.spanId || tree.isDescendant(onTheWire, relay)).toBe(true);
   });
 
-  it('a bridged OrderCancelled continues the trace it carries: consume, signal, workflow, release activity, SQL, publish', async () => {
+  it('a bridged OrderCancelled continues the trace it carries: consume, record, dispatch, workflow, release activity, SQL, publish', async () => {
     const sku = uniqueSku('TRACE');
     expectStatus(await env.api.put(`/inventory/${sku}`, { onHand: 10 }), 201);
     const orderId = uniqueOrderId('trace-cancel');
@@ -162,8 +211,9 @@ describe('one trace per reservation (in-memory OTLP collector)', () => {
 
     const tree = await traceWith(traceId, [
       { name: 'inventory.order-events process', attributes: { 'inventory.order_id': orderId } },
-      { name: 'SignalWorkflow:cancel' },
-      { name: 'HandleSignal:cancel' },
+      { name: 'workflow_requests deliver' },
+      { name: 'SignalWithStartWorkflow:reservationWorkflow' },
+      { name: 'HandleSignal:request' },
       { name: 'RunActivity:releaseStock' },
       { attributes: { 'db.system': 'postgresql' }, where: (s) => /^pg\.query:COMMIT/.test(s.name) },
       {
@@ -180,8 +230,14 @@ describe('one trace per reservation (in-memory OTLP collector)', () => {
       attributes: { 'messaging.message.id': eventId, 'inventory.bridge.outcome': 'signalled' },
     });
     expect(bridge.spanId === consume.spanId || tree.isDescendant(bridge, consume)).toBe(true);
-    const signal = tree.expect({ name: 'SignalWorkflow:cancel' }, bridge);
-    const handled = tree.expect({ name: 'HandleSignal:cancel' });
+    // The bridge records the decision in Postgres; the dispatcher delivers it in the message's trace.
+    tree.expect(
+      { attributes: { 'db.system': 'postgresql' }, where: (s) => /^pg\.query:COMMIT/.test(s.name) },
+      bridge,
+    );
+    const deliver = tree.expect({ name: 'workflow_requests deliver' }, bridge);
+    const signal = tree.expect({ name: 'SignalWithStartWorkflow:reservationWorkflow' }, deliver);
+    const handled = tree.expect({ name: 'HandleSignal:request' });
     expect(handled.parentSpanId).toBe(signal.spanId);
     // The compensation the signal decided runs in its trace.
     const start = tree.expect({ name: 'StartActivity:releaseStock' }, signal);

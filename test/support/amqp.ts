@@ -58,3 +58,42 @@ export async function queueDepth(vhost: string, queue: string): Promise<number> 
   const body = (await res.json()) as { messages?: number };
   return body.messages ?? 0;
 }
+
+export interface QueueDetails {
+  name: string;
+  type: string;
+  durable: boolean;
+  arguments: Record<string, unknown>;
+  messages?: number;
+  consumers?: number;
+}
+
+/** A queue as the management API shows it (type, arguments, depth), or undefined when it does not exist. */
+export async function queueDetails(vhost: string, queue: string): Promise<QueueDetails | undefined> {
+  const res = await management(
+    'GET',
+    `/api/queues/${encodeURIComponent(vhost)}/${encodeURIComponent(queue)}`,
+  );
+  if (res.status === 404) return undefined;
+  return (await res.json()) as QueueDetails;
+}
+
+/** An exchange as the management API shows it (the policy in force on it), or undefined. */
+export async function exchangeDetails(
+  vhost: string,
+  exchange: string,
+): Promise<
+  { name: string; type: string; policy?: string | null; arguments: Record<string, unknown> } | undefined
+> {
+  const res = await management(
+    'GET',
+    `/api/exchanges/${encodeURIComponent(vhost)}/${encodeURIComponent(exchange)}`,
+  );
+  if (res.status === 404) return undefined;
+  return (await res.json()) as {
+    name: string;
+    type: string;
+    policy?: string | null;
+    arguments: Record<string, unknown>;
+  };
+}

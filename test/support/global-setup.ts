@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { applyMigrations, readMigrations } from '../../src/adapters/prisma/MigrationApplier';
+import { applyMigrations, readMigrations } from '../../src/adapters/postgres/MigrationApplier';
 import { assertReachable, dockerAvailable, LOCAL, type ServiceUrls } from './services';
 import { templateDatabaseName } from './naming';
 

@@ -110,6 +110,25 @@ export class PrometheusProcess {
     return data.result;
   }
 
+  /** A range query's matrix result (`start`/`end` in seconds since the epoch, `step` in seconds). */
+  async queryRange(
+    promql: string,
+    start: number,
+    end: number,
+    step = 1,
+  ): Promise<{ metric: Record<string, string>; values: [number, string][] }[]> {
+    const params = new URLSearchParams({
+      query: promql,
+      start: String(start),
+      end: String(end),
+      step: String(step),
+    });
+    const data = await this.api<{ result: { metric: Record<string, string>; values: [number, string][] }[] }>(
+      `/api/v1/query_range?${params.toString()}`,
+    );
+    return data.result;
+  }
+
   async ruleGroups(): Promise<
     { name: string; rules: { name: string; health: string; lastError?: string }[] }[]
   > {

@@ -36,6 +36,8 @@ export interface ServiceProcessOptions {
   env?: Record<string, string>;
   /** How long to wait for GET /health/ready to answer 200. */
   readyTimeoutMs?: number;
+  /** What start() awaits: 200 from /health/ready (default), or only /health/live (a process that is not meant to be ready). */
+  waitFor?: 'ready' | 'live';
 }
 
 export interface StopOptions {
@@ -99,7 +101,7 @@ export class ServiceProcess {
     for (let attempt = 1; attempt <= 3; attempt++) {
       const service = ServiceProcess.spawn(options, await freePort());
       try {
-        await service.waitUntilReady(options.readyTimeoutMs ?? 90_000);
+        await service.waitUntilReady(options.readyTimeoutMs ?? 90_000, options.waitFor ?? 'ready');
         return service;
       } catch (error) {
         lastError = error;
@@ -116,6 +118,8 @@ export class ServiceProcess {
       NODE_ENV: 'test',
       HOST: '127.0.0.1',
       PORT: String(port),
+      // A process without the api role serves /health/* and /metrics there instead.
+      OPS_PORT: String(port),
       DATABASE_URL: options.databaseUrl,
       AMQP_URL: options.amqpUrl,
       TEMPORAL_ADDRESS: process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233',
@@ -130,7 +134,9 @@ export class ServiceProcess {
     const inherited = Object.fromEntries(
       Object.entries(process.env).filter(
         ([k]) =>
-          !/^(DATABASE_|AMQP_|TEMPORAL_|AUTH_|OTEL_|ROLES$|PORT$|HOST$|LOG_LEVEL$|RESERVATION_)/.test(k),
+          !/^(DATABASE_|AMQP_|TEMPORAL_|AUTH_|OTEL_|ROLES$|PORT$|OPS_PORT$|HOST$|LOG_LEVEL$|RESERVATION_|RESERVE_MODE$)/.test(
+            k,
+          ),
       ),
     );
     const child = spawn(process.execPath, ['--import', 'tsx', ENTRYPOINT], {
@@ -169,8 +175,8 @@ export class ServiceProcess {
     return this.exit;
   }
 
-  /** Polls GET /health/ready until 200; fails with the last answer and the process's output. */
-  async waitUntilReady(timeoutMs: number): Promise<void> {
+  /** Polls GET /health/ready (or /health/live) until 200; fails with the last answer and the process's output. */
+  async waitUntilReady(timeoutMs: number, probe: 'ready' | 'live' = 'ready'): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     let last = 'no answer yet';
     while (Date.now() < deadline) {
@@ -180,7 +186,7 @@ export class ServiceProcess {
         );
       }
       try {
-        const res = await fetch(`${this.url}/health/ready`, { signal: AbortSignal.timeout(2_000) });
+        const res = await fetch(`${this.url}/health/${probe}`, { signal: AbortSignal.timeout(5_000) });
         const text = await res.text();
         if (res.status === 200) return;
         last = `${res.status} ${text}`;
@@ -190,7 +196,7 @@ export class ServiceProcess {
       await new Promise((r) => setTimeout(r, 100));
     }
     throw new Error(
-      `the service was not ready within ${timeoutMs} ms (last /health/ready: ${last})\n${this.tail()}`,
+      `the service was not ready within ${timeoutMs} ms (last /health/${probe}: ${last})\n${this.tail()}`,
     );
   }
 

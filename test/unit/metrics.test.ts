@@ -20,6 +20,15 @@ describe('ServiceMetrics', () => {
     expect(text).toMatch(/^inventory_skus_below_safety_stock 5$/m);
   });
 
+  it('exposes the unrouted-events gauge from its probe', async () => {
+    const metrics = new ServiceMetrics({ defaultMetrics: false });
+    let unrouted = 0;
+    metrics.registerStateProbes({ unroutedEvents: async () => unrouted });
+    expect(await metrics.registry.metrics()).toMatch(/^inventory_unrouted_events_messages 0$/m);
+    unrouted = 3;
+    expect(await metrics.registry.metrics()).toMatch(/^inventory_unrouted_events_messages 3$/m);
+  });
+
   it('keeps the last value when a probe fails instead of failing the scrape', async () => {
     const metrics = new ServiceMetrics({ defaultMetrics: false });
     let fail = false;

@@ -4,16 +4,18 @@ import type { WorkflowBundle } from '@temporalio/worker';
 import { asValue, createContainer, InjectionMode } from 'awilix';
 import type { ReservationActivitiesCradle } from '../../activities';
 import { ReservationOrchestrationError } from '../../src/adapters/temporal/errors';
-import { TemporalOrderSignals } from '../../src/adapters/temporal/TemporalOrderSignals';
+import { TemporalOrderSignals } from '../support/TemporalOrderSignals';
 import { TemporalReservationOrchestrator } from '../../src/adapters/temporal/TemporalReservationOrchestrator';
 import { createReservationWorker, type ReservationWorker } from '../../src/adapters/temporal/worker';
 import { ErrorCodes, ValidationError } from '../../src/domain/errors';
+import { deliverWorkflowRequest } from '../../src/adapters/temporal/ReservationWorkflowDispatcher';
 import type { reservationWorkflow } from '../../workflows/reservation';
 import {
   reservationWorkflowId,
   SearchAttributeKeys,
   statusQuery,
   type ReservationWorkflowResult,
+  type WorkflowRequestSignal,
 } from '../../workflows/shared';
 import { uniqueOrderId, uniqueSku } from '../support/naming';
 import { bundleWorkflows, createTimeSkippingEnv, uniqueTaskQueue } from '../support/temporal';
@@ -33,6 +35,7 @@ describe('reservation workflow (time-skipping server, stubbed use cases)', () =>
   let signals: TemporalOrderSignals;
   let skuA: string;
   let skuB: string;
+  let taskQueue: string;
 
   beforeAll(async () => {
     env = await createTimeSkippingEnv();
@@ -52,7 +55,7 @@ describe('reservation workflow (time-skipping server, stubbed use cases)', () =>
     inventory.seed(skuB, 5);
     const container = createContainer<ReservationActivitiesCradle>({ injectionMode: InjectionMode.PROXY });
     container.register({ inventoryService: asValue(inventory) });
-    const taskQueue = uniqueTaskQueue('reservation-ts');
+    taskQueue = uniqueTaskQueue('reservation-ts');
     worker = await createReservationWorker({
       container,
       connection: env.nativeConnection,
@@ -65,6 +68,7 @@ describe('reservation workflow (time-skipping server, stubbed use cases)', () =>
       client: env.client,
       taskQueue,
       defaultTtlSeconds: 900,
+      deadlineMs: 2_000,
       releaseDirectly: (command) => inventory.release(command),
     });
     signals = new TemporalOrderSignals({ client: env.client });
@@ -150,6 +154,25 @@ describe('reservation workflow (time-skipping server, stubbed use cases)', () =>
     expect(inventory.calls.filter((c) => c.op === 'release')).toHaveLength(1);
     expect(inventory.stock.get(skuA)).toEqual({ onHand: 10, reserved: 0 });
     await recordHistory(handleOf(orderId), 'cancelled');
+  });
+
+  it("carries order-service's cancel reason into the release, as the movements' note", async () => {
+    const withReason = uniqueOrderId();
+    const without = uniqueOrderId();
+    await reserveOne(withReason);
+    await reserveOne(without, skuB, 1);
+    expect(await signals.cancel(withReason, 'payment declined')).toBe('signalled');
+    expect(await signals.cancel(without)).toBe('signalled');
+    await handleOf(withReason).result();
+    await handleOf(without).result();
+
+    const releases = inventory.calls.filter((c) => c.op === 'release').map((c) => c.command);
+    expect(releases).toEqual(
+      expect.arrayContaining([
+        { orderId: withReason, reason: 'cancelled', note: 'payment declined' },
+        { orderId: without, reason: 'cancelled' },
+      ]),
+    );
   });
 
   it('applies a duplicated cancel (and a late confirm) once', async () => {
@@ -329,7 +352,8 @@ describe('reservation workflow (time-skipping server, stubbed use cases)', () =>
 
   it('fails the caller when reserve keeps failing, and still guards the TTL in case it committed', async () => {
     const orderId = uniqueOrderId();
-    inventory.failures.set('reserve', 3);
+    // More failures than the orchestrator's retries within its deadline can absorb.
+    inventory.failures.set('reserve', 1_000);
     const virtualStart = await virtualNow();
     const attempt = orchestrator.reserve({ orderId, lines: [{ sku: skuA, quantity: 1 }] });
     await expect(attempt).rejects.toBeInstanceOf(ReservationOrchestrationError);
@@ -364,5 +388,159 @@ describe('reservation workflow (time-skipping server, stubbed use cases)', () =>
       return attrs.get(SearchAttributeKeys.status) === 'CONFIRMED' ? attrs : undefined;
     }, 'ReservationStatus=CONFIRMED');
     expect(after.get(SearchAttributeKeys.orderId)).toBe(orderId);
+  });
+
+  describe('started by the dispatcher after a Postgres-first reserve (RESERVE_MODE=db)', () => {
+    /** The HTTP path: the use case alone, as the database transaction runs it. */
+    async function reserveInDatabase(orderId: string, sku = skuA, quantity = 2, ttlSeconds?: number) {
+      const outcome = await inventory.reserve({ orderId, lines: [{ sku, quantity }], ttlSeconds });
+      if (outcome.kind !== 'reserved') throw new Error(`not reserved: ${outcome.kind}`);
+      return outcome.reservation;
+    }
+
+    /** What the dispatcher sends for a request row, with the reservation as the database has it. */
+    async function deliver(orderId: string, kind: WorkflowRequestSignal['kind'], reason?: string) {
+      const r = inventory.reservations.get(orderId);
+      await deliverWorkflowRequest(env.client, {
+        orderId,
+        taskQueue,
+        request: {
+          kind,
+          status: r?.status ?? null,
+          expiresAt: r ? new Date(r.expiresAt).toISOString() : null,
+          skus: r ? r.lines.filter((l) => l.status === 'RESERVED').map((l) => l.sku) : [],
+          ...(reason ? { reason } : {}),
+        },
+      });
+    }
+
+    it("expires at the database's expiresAt, not at the workflow's start", async () => {
+      const orderId = uniqueOrderId();
+      const reserved = await reserveInDatabase(orderId, skuA, 2, 600);
+      await env.sleep(300_000); // the workflow starts five minutes late (dispatcher backlog)
+      const startedAt = await virtualNow();
+      await deliver(orderId, 'start');
+
+      const result = await handleOf(orderId).result();
+      expect(result).toMatchObject({ phase: 'RELEASED', releaseReason: 'expired' });
+      const elapsed = (await virtualNow()) - startedAt;
+      expect(elapsed).toBeGreaterThanOrEqual(Date.parse(reserved.expiresAt) - startedAt);
+      expect(elapsed).toBeLessThan(600_000);
+      expect(inventory.entries(orderId, 'RELEASE')).toEqual([
+        { type: 'RELEASE', orderId, sku: skuA, quantity: 2, reason: 'expired' },
+      ]);
+      await recordHistory(handleOf(orderId), 'db-expired');
+    });
+
+    it('re-arms its timer on an extension: nothing expires at the old expiresAt', async () => {
+      const orderId = uniqueOrderId();
+      const reserved = await reserveInDatabase(orderId, skuA, 1, 60);
+      await deliver(orderId, 'start');
+      // The extension use case moved expiresAt in the database; the dispatcher delivers `extend`.
+      const extendedTo = Date.parse(reserved.expiresAt) + 3_600_000;
+      inventory.reservations.get(orderId)!.expiresAt = extendedTo;
+      await deliver(orderId, 'extend');
+
+      await env.sleep(120_000); // past the old expiry
+      expect(await handleOf(orderId).query(statusQuery)).toMatchObject({
+        phase: 'RESERVED',
+        expiresAt: new Date(extendedTo).toISOString(),
+      });
+      expect(inventory.entries(orderId, 'RELEASE')).toEqual([]);
+      const attrs = (await handleOf(orderId).describe()).typedSearchAttributes;
+      expect(attrs.get(SearchAttributeKeys.expiresAt)?.getTime()).toBe(extendedTo);
+
+      expect(await handleOf(orderId).result()).toMatchObject({ phase: 'RELEASED', releaseReason: 'expired' });
+      expect(await virtualNow()).toBeGreaterThanOrEqual(extendedTo);
+      expect(inventory.entries(orderId, 'RELEASE')).toHaveLength(1);
+    });
+
+    it('releases at once when it starts after expiresAt has passed', async () => {
+      const orderId = uniqueOrderId();
+      await reserveInDatabase(orderId, skuA, 3, 60);
+      await env.sleep(120_000);
+      const startedAt = await virtualNow();
+      await deliver(orderId, 'start');
+
+      expect(await handleOf(orderId).result()).toMatchObject({ phase: 'RELEASED', releaseReason: 'expired' });
+      expect((await virtualNow()) - startedAt).toBeLessThan(60_000);
+      expect(inventory.stock.get(skuA)).toEqual({ onHand: 10, reserved: 0 });
+      expect(inventory.entries(orderId, 'RELEASE')).toHaveLength(1);
+    });
+
+    it('commits on a confirm delivered after the start, and ignores a repeated start and a late cancel', async () => {
+      const orderId = uniqueOrderId();
+      await reserveInDatabase(orderId);
+      await deliver(orderId, 'start');
+      await deliver(orderId, 'start');
+      await deliver(orderId, 'confirm');
+      await deliver(orderId, 'cancel');
+
+      expect(await handleOf(orderId).result()).toMatchObject({ phase: 'CONFIRMED' });
+      expect(inventory.entries(orderId, 'COMMIT')).toHaveLength(1);
+      expect(inventory.entries(orderId, 'RELEASE')).toEqual([]);
+      expect(inventory.stock.get(skuA)).toEqual({ onHand: 8, reserved: 0 });
+      await recordHistory(handleOf(orderId), 'db-confirmed');
+    });
+
+    it('starts on a cancel that arrives before its start was delivered, and releases once', async () => {
+      const orderId = uniqueOrderId();
+      await reserveInDatabase(orderId, skuB, 1);
+      await deliver(orderId, 'cancel', 'payment declined');
+      await deliver(orderId, 'cancel', 'payment declined');
+      await deliver(orderId, 'start');
+
+      expect(await handleOf(orderId).result()).toMatchObject({
+        phase: 'RELEASED',
+        releaseReason: 'cancelled',
+      });
+      expect(inventory.entries(orderId, 'RELEASE')).toEqual([
+        { type: 'RELEASE', orderId, sku: skuB, quantity: 1, reason: 'cancelled' },
+      ]);
+      await recordHistory(handleOf(orderId), 'db-cancelled');
+    });
+
+    it("passes the dispatcher's cancel reason on to the release", async () => {
+      const orderId = uniqueOrderId();
+      await reserveInDatabase(orderId);
+      await deliver(orderId, 'start');
+      await deliver(orderId, 'cancel', 'out of stock at the warehouse');
+
+      expect(await handleOf(orderId).result()).toMatchObject({ releaseReason: 'cancelled' });
+      expect(inventory.calls.filter((c) => c.op === 'release').map((c) => c.command)).toEqual([
+        { orderId, reason: 'cancelled', note: 'out of stock at the warehouse' },
+      ]);
+    });
+
+    it('ends without touching stock once the database says the caller released everything', async () => {
+      const orderId = uniqueOrderId();
+      await reserveInDatabase(orderId);
+      await deliver(orderId, 'start');
+      await inventory.release({ orderId, reason: 'released' });
+      await deliver(orderId, 'release');
+
+      expect(await handleOf(orderId).result()).toMatchObject({
+        phase: 'RELEASED',
+        releaseReason: 'released',
+      });
+      expect(inventory.entries(orderId, 'RELEASE')).toHaveLength(1);
+    });
+
+    it('publishes the search attributes of the reservation the dispatcher reported', async () => {
+      const orderId = uniqueOrderId();
+      const reserved = await reserveInDatabase(orderId, skuA, 1);
+      await inventory.reserve({ orderId, lines: [{ sku: skuB, quantity: 1 }] });
+      await deliver(orderId, 'start');
+
+      const attrs = await eventually(async () => {
+        const a = (await handleOf(orderId).describe()).typedSearchAttributes;
+        return a.get(SearchAttributeKeys.skus)?.length === 2 ? a : undefined;
+      }, 'Skus of both lines');
+      expect(attrs.get(SearchAttributeKeys.status)).toBe('RESERVED');
+      expect(attrs.get(SearchAttributeKeys.skus)).toEqual([skuA, skuB].sort());
+      expect(attrs.get(SearchAttributeKeys.expiresAt)?.toISOString()).toBe(reserved.expiresAt);
+      await deliver(orderId, 'confirm');
+      await handleOf(orderId).result();
+    });
   });
 });

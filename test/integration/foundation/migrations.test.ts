@@ -7,7 +7,7 @@ import {
   checksumOf,
   MigrationError,
   readMigrations,
-} from '../../../src/adapters/prisma/MigrationApplier';
+} from '../../../src/adapters/postgres/MigrationApplier';
 import { createEmptyDatabase, type TestDatabase } from '../../support/db';
 
 const REAL_MIGRATIONS = join(__dirname, '..', '..', '..', 'prisma', 'migrations');

@@ -1,5 +1,5 @@
 import { PrismaPg } from '@prisma/adapter-pg';
-import { PrismaClient } from '../../../src/adapters/prisma/generated/client';
+import { PrismaClient } from '../../../src/adapters/postgres/generated/client';
 import { createTestDatabase, type TestDatabase } from '../../support/db';
 import { uniqueSku } from '../../support/naming';
 

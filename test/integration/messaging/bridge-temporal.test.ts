@@ -2,8 +2,9 @@ import { Client, Connection } from '@temporalio/client';
 import type { AwilixContainer } from 'awilix';
 import { AmqpConnection } from '../../../src/adapters/rabbitmq/AmqpConnection';
 import { OrderEventsBridge, type HandledMessage } from '../../../src/adapters/rabbitmq/OrderEventsBridge';
-import { PrismaProcessedMessageStore } from '../../../src/adapters/rabbitmq/ProcessedMessageStore';
-import { TemporalOrderSignals } from '../../../src/adapters/temporal/TemporalOrderSignals';
+import { PrismaProcessedMessageStore } from '../../../src/adapters/postgres/ProcessedMessageStore';
+import { TemporalOrderSignals } from '../../support/TemporalOrderSignals';
+import { HandleOrderEvent } from '../../../src/application/HandleOrderEvent';
 import type { BaseCradle } from '../../../src/container/base';
 import { createPersistenceContainer, type PersistenceCradle } from '../../../src/container/persistence';
 import { RESERVATION_WORKFLOW_TYPE, reservationWorkflowId } from '../../../workflows/shared';
@@ -52,8 +53,10 @@ describe('OrderEventsBridge → TemporalOrderSignals (real Temporal dev server)'
     connection = new AmqpConnection({ url: vhost.url, name: 'test bridge (temporal)', logger: testLogger() });
     bridge = new OrderEventsBridge({
       connection,
-      orderSignals: new TemporalOrderSignals({ client }),
-      processed: new PrismaProcessedMessageStore(container.resolve('prisma')),
+      handleOrderEvent: new HandleOrderEvent({
+        orderSignals: new TemporalOrderSignals({ client }),
+        processed: new PrismaProcessedMessageStore(container.resolve('prisma')),
+      }),
       logger: testLogger(),
     });
     bridge.on('handled', (h: HandledMessage) => handled.push(h));

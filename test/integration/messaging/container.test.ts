@@ -5,10 +5,10 @@ import { registerPersistence, type PersistenceCradle } from '../../../src/contai
 import {
   messagingHealthChecks,
   messagingStateProbes,
+  orderEventsBridgeComponent,
+  outboxRelayComponent,
   type MessagingCradle,
   registerMessaging,
-  startOrderEventsBridge,
-  startOutboxRelay,
 } from '../../../src/container/messaging';
 import { createTestVhost, type TestVhost } from '../../support/amqp';
 import { createTestDatabase, type TestDatabase } from '../../support/db';
@@ -21,7 +21,7 @@ import { testConfig, testLogger } from './harness';
 
 jest.setTimeout(30_000);
 
-/** The wiring the entrypoint uses: registerMessaging + start/stop handles + disposal. */
+/** The wiring the entrypoint uses: registerMessaging + start/stop components + disposal. */
 describe('messaging container', () => {
   let db: TestDatabase;
   let vhost: TestVhost;
@@ -48,8 +48,10 @@ describe('messaging container', () => {
     registerMessaging(container);
     const c = container;
 
-    const relay = startOutboxRelay(c);
-    const bridge = startOrderEventsBridge(c);
+    const relay = outboxRelayComponent(c);
+    const bridge = orderEventsBridgeComponent(c);
+    await relay.start();
+    await bridge.start();
     const checks = messagingHealthChecks(c, { relay: true, bridge: true });
     expect(Object.keys(checks).sort()).toEqual(['bridge', 'outboxRelay', 'rabbitmq']);
     await eventually(

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import pino, { type Logger } from 'pino';
 import { AmqpConnection } from '../../../src/adapters/rabbitmq/AmqpConnection';
-import type { BackoffOptions } from '../../../src/adapters/rabbitmq/backoff';
+import type { BackoffOptions } from '../../../src/adapters/shared/backoff';
 import { AmqpEventPublisher } from '../../../src/adapters/rabbitmq/AmqpEventPublisher';
 import { OutboxRelay, type OutboxRelayDependencies } from '../../../src/adapters/rabbitmq/OutboxRelay';
 import { assertTopology } from '../../../src/adapters/rabbitmq/topology';
@@ -82,7 +82,7 @@ export interface OutboxRowInput {
   occurredAt?: Date;
 }
 
-/** Inserts outbox rows in one statement (one transaction, one NOTIFY), as PrismaOutbox does. */
+/** Inserts outbox rows in one statement (one transaction, one NOTIFY), as PgOutbox does. */
 export async function insertOutboxRows(pg: Client, rows: OutboxRowInput[]): Promise<string[]> {
   const full = rows.map((r) => ({
     ...r,

@@ -3,8 +3,9 @@ import amqp, { type ChannelModel } from 'amqplib';
 import type { AwilixContainer } from 'awilix';
 import { AmqpConnection } from '../../../src/adapters/rabbitmq/AmqpConnection';
 import { OrderEventsBridge, type HandledMessage } from '../../../src/adapters/rabbitmq/OrderEventsBridge';
-import { PrismaProcessedMessageStore } from '../../../src/adapters/rabbitmq/ProcessedMessageStore';
+import { PrismaProcessedMessageStore } from '../../../src/adapters/postgres/ProcessedMessageStore';
 import { DEAD_LETTER_REASON_HEADER, Topology } from '../../../src/adapters/rabbitmq/topology';
+import { HandleOrderEvent } from '../../../src/application/HandleOrderEvent';
 import type { BaseCradle } from '../../../src/container/base';
 import { createPersistenceContainer, type PersistenceCradle } from '../../../src/container/persistence';
 import { createTestVhost, type TestVhost } from '../../support/amqp';
@@ -57,8 +58,10 @@ describe('OrderEventsBridge (real RabbitMQ + Postgres, fake OrderSignalPort)', (
     });
     bridge = new OrderEventsBridge({
       connection,
-      orderSignals: signals,
-      processed: new PrismaProcessedMessageStore(container.resolve('prisma')),
+      handleOrderEvent: new HandleOrderEvent({
+        orderSignals: signals,
+        processed: new PrismaProcessedMessageStore(container.resolve('prisma')),
+      }),
       logger: testLogger(),
       prefetch: 8,
       retryBackoff: { initialMs: 100, maxMs: 400 },
@@ -93,6 +96,7 @@ describe('OrderEventsBridge (real RabbitMQ + Postgres, fake OrderSignalPort)', (
       await ch.assertQueue(Topology.orderEventsQueue, {
         durable: true,
         deadLetterExchange: Topology.deadLetterExchange,
+        arguments: { 'x-queue-type': 'quorum' },
       });
       await ch.close();
     } finally {
@@ -230,6 +234,74 @@ describe('OrderEventsBridge (real RabbitMQ + Postgres, fake OrderSignalPort)', (
     const m = await dead.waitFor((x) => x.properties.messageId === messageId);
     expect(String(m.headers[DEAD_LETTER_REASON_HEADER])).toMatch(reason);
     expect(m.body).toEqual(body);
+  });
+
+  it('a routing key that disagrees with the body type is dead-lettered, never applied', async () => {
+    const orderId = uniqueOrderId();
+    const eventId = randomUUID();
+    const body = { eventId, type: 'OrderConfirmed', occurredAt: new Date().toISOString(), data: { orderId } };
+    await orders.publishRaw(JSON.stringify(body), { routingKey: 'OrderCancelled', messageId: eventId });
+    const m = await dead.waitFor((x) => x.properties.messageId === eventId);
+    expect(String(m.headers[DEAD_LETTER_REASON_HEADER])).toBe(
+      'routing key "OrderCancelled" does not match the body\'s type "OrderConfirmed"',
+    );
+    expect(m.body).toEqual(body);
+    expect(await outcomeOf(eventId)).toMatchObject({ outcome: 'dead-lettered' });
+    expect(signals.callsFor(orderId)).toHaveLength(0);
+    expect(await processedRow(eventId)).toBeNull();
+  });
+
+  it('a dead letter moved back into the queue (default exchange) is checked against its original routing key', async () => {
+    const orderId = uniqueOrderId();
+    const eventId = randomUUID();
+    const body = { eventId, type: 'OrderCancelled', occurredAt: new Date().toISOString(), data: { orderId } };
+    await orders.publishRaw(JSON.stringify(body), {
+      exchange: '',
+      routingKey: Topology.orderEventsQueue,
+      messageId: eventId,
+      headers: { 'x-original-routing-key': 'OrderCancelled' },
+    });
+    expect(await outcomeOf(eventId)).toMatchObject({ outcome: 'signalled' });
+    expect(signals.callsFor(orderId)).toEqual([expect.objectContaining({ op: 'cancel' })]);
+  });
+
+  it('an eventId reused with another body is dead-lettered with its reason; the first use stands', async () => {
+    const first = uniqueOrderId();
+    const other = uniqueOrderId();
+    const eventId = await orders.publish('OrderConfirmed', { orderId: first });
+    await outcomeOf(eventId);
+    await orders.publish('OrderCancelled', { orderId: other }, { eventId });
+    const m = await dead.waitFor((x) => x.properties.messageId === eventId);
+    expect(String(m.headers[DEAD_LETTER_REASON_HEADER])).toBe(
+      `eventId ${eventId} was already used for a different event (first handled as OrderConfirmed: signalled)`,
+    );
+    expect(m.body).toMatchObject({ type: 'OrderCancelled', data: { orderId: other } });
+    expect(signals.callsFor(other)).toHaveLength(0);
+    expect(await processedRow(eventId)).toMatchObject({
+      messageType: 'OrderConfirmed',
+      outcome: 'signalled',
+    });
+  });
+
+  it('a copy with the same content in another key order and spacing is still a duplicate', async () => {
+    const orderId = uniqueOrderId();
+    const eventId = randomUUID();
+    const occurredAt = new Date().toISOString();
+    await orders.publishRaw(
+      JSON.stringify({ eventId, type: 'OrderCancelled', occurredAt, data: { orderId, reason: 'r' } }),
+      { routingKey: 'OrderCancelled', messageId: eventId },
+    );
+    await outcomeOf(eventId);
+    await orders.publishRaw(
+      `{ "data": { "reason": "r", "orderId": "${orderId}" }, "occurredAt": "${occurredAt}", "type": "OrderCancelled", "eventId": "${eventId}" }`,
+      { routingKey: 'OrderCancelled', messageId: eventId },
+    );
+    await eventually(() => handled.filter((h) => h.eventId === eventId).length === 2);
+    expect(handled.filter((h) => h.eventId === eventId).map((h) => h.outcome)).toEqual([
+      'signalled',
+      'duplicate',
+    ]);
+    expect(signals.callsFor(orderId)).toHaveLength(1);
   });
 
   it('transient failures are retried after a backoff (no hot loop), then acknowledged', async () => {

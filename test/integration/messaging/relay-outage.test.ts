@@ -99,6 +99,17 @@ describe('outbox relay across a 30 s RabbitMQ outage', () => {
     await reserveMany(skus, BEFORE, 0);
     const beforeIds = (await outboxIds()).map((r) => r.eventId);
     await collector.waitForIds(beforeIds, 10_000);
+    // Received is not yet marked: the relay marks a row once the broker's confirm reached it. Cutting
+    // before then loses the confirm and leaves the row pending (published again after the outage).
+    await eventually(
+      async () =>
+        (
+          await pg.query<{ n: number }>(
+            'SELECT count(*)::int AS n FROM outbox_events WHERE published_at IS NULL',
+          )
+        ).rows[0]!.n === 0,
+      { timeoutMs: 10_000, intervalMs: 50, what: 'every event before the outage marked published' },
+    );
 
     proxy.cut();
     const cutAt = Date.now();

@@ -4,7 +4,8 @@ import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import type { Client } from 'pg';
 import { AmqpConnection } from '../../../src/adapters/rabbitmq/AmqpConnection';
 import { OrderEventsBridge, type HandledMessage } from '../../../src/adapters/rabbitmq/OrderEventsBridge';
-import type { ProcessedMessageStore } from '../../../src/adapters/rabbitmq/ProcessedMessageStore';
+import { HandleOrderEvent } from '../../../src/application/HandleOrderEvent';
+import type { ProcessedMessagesPort } from '../../../src/application/ports';
 import { createTestVhost, type TestVhost } from '../../support/amqp';
 import { createTestDatabase, type TestDatabase } from '../../support/db';
 import { EventCollector } from '../../support/eventCollector';
@@ -69,11 +70,10 @@ describe('trace propagation through RabbitMQ', () => {
 
   it('the bridge continues the trace of the message it consumes', async () => {
     const connection = new AmqpConnection({ url: vhost.url, name: 'trace bridge', logger: testLogger() });
-    const processed: ProcessedMessageStore = { find: async () => undefined, record: async () => undefined };
+    const processed: ProcessedMessagesPort = { find: async () => undefined, record: async () => undefined };
     const bridge = new OrderEventsBridge({
       connection,
-      orderSignals: new FakeOrderSignals(),
-      processed,
+      handleOrderEvent: new HandleOrderEvent({ orderSignals: new FakeOrderSignals(), processed }),
       logger: testLogger(),
     });
     const handled: HandledMessage[] = [];

@@ -1,6 +1,10 @@
+import { Writable } from 'node:stream';
+import { Client, type PoolClient } from 'pg';
 import { loadConfig } from '../../../src/config';
+import { createLogger } from '../../../src/container/logger';
 import { createPersistenceContainer } from '../../../src/container/persistence';
 import { createTestDatabase, type TestDatabase } from '../../support/db';
+import { eventually } from '../../support/eventually';
 import { uniqueSku } from '../../support/naming';
 
 describe('registerPersistence (Awilix)', () => {
@@ -57,6 +61,45 @@ describe('registerPersistence (Awilix)', () => {
         45_000,
       );
     } finally {
+      await container.dispose();
+    }
+  });
+
+  it('logs an idle connection that Postgres terminates (as on a restart) in one small line, without the pg client', async () => {
+    const lines: string[] = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+        done();
+      },
+    });
+    const container = createPersistenceContainer(
+      loadConfig({ DATABASE_URL: db.url, DATABASE_POOL_SIZE: '2', NODE_ENV: 'test' }),
+      createLogger('warn', sink),
+    );
+    const admin = new Client({ connectionString: db.url });
+    await admin.connect();
+    try {
+      const pool = container.cradle.pgPool;
+      const client: PoolClient = await pool.connect();
+      const { rows } = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+      // The backend's cancel key, which the client holds and pg-pool attaches to the error it emits.
+      const cancelKey = String((client as unknown as { secretKey: number }).secretKey);
+      expect(cancelKey).toMatch(/^-?\d+$/);
+      client.release();
+      await admin.query('SELECT pg_terminate_backend($1)', [rows[0]!.pid]);
+
+      const line = await eventually(() => lines.find((l) => l.includes('idle Postgres connection failed')), {
+        what: 'the idle-client warning',
+      });
+      expect(line).not.toContain(cancelKey);
+      expect(line).not.toMatch(/"(client|connection|connectionParameters|password)"/);
+      const entry = JSON.parse(line) as { err: { stack?: string } };
+      expect(entry).toMatchObject({ level: 40, err: { type: 'DatabaseError', code: '57P01' } });
+      // Small: a few hundred bytes besides the (clipped) stack, where the client alone is 3-10 KB.
+      expect(line.length - (entry.err.stack ?? '').length).toBeLessThan(600);
+    } finally {
+      await admin.end();
       await container.dispose();
     }
   });

@@ -1,24 +1,47 @@
-import { Client } from 'pg';
-import { PrismaInventoryRepository } from '../../../src/adapters/prisma/PrismaInventoryRepository';
-import { createPrismaClient } from '../../../src/adapters/prisma/PrismaClientFactory';
-import { PrismaUnitOfWork } from '../../../src/adapters/prisma/PrismaUnitOfWork';
-import { PrismaMovementLedgerReader } from '../../../src/adapters/prisma/PrismaMovementLedgerReader';
-import { PrismaReservationRepository } from '../../../src/adapters/prisma/PrismaReservationRepository';
-import { PrismaPurchaseOrderRequestRepository } from '../../../src/adapters/prisma/PrismaPurchaseOrderRequestRepository';
+import { Client, type Pool } from 'pg';
+import { PgUnitOfWork } from '../../../src/adapters/postgres/PgUnitOfWork';
+import { PrismaInventoryRepository } from '../../../src/adapters/postgres/PrismaInventoryRepository';
+import { createPgPool, createPrismaClient } from '../../../src/adapters/postgres/PrismaClientFactory';
+import { PrismaMovementLedgerReader } from '../../../src/adapters/postgres/PrismaMovementLedgerReader';
+import { PrismaReservationRepository } from '../../../src/adapters/postgres/PrismaReservationRepository';
+import { PrismaPurchaseOrderRequestRepository } from '../../../src/adapters/postgres/PrismaPurchaseOrderRequestRepository';
 import { InventoryService } from '../../../src/application/InventoryService';
-import type { PrismaClient } from '../../../src/adapters/prisma/generated/client';
+import type { PrismaClient } from '../../../src/adapters/postgres/generated/client';
 import type { IdGenerator } from '../../../src/domain/ports/IdGenerator';
 import { CryptoIdGenerator } from '../../../src/adapters/system/CryptoIdGenerator';
 import { SystemClock } from '../../../src/adapters/system/SystemClock';
 import type { Clock } from '../../../src/domain/ports/Clock';
 
-/** The real service over Postgres, wired by hand (the container has its own test). */
+/** One pool, and Prisma over it, as the container builds them. */
+export interface TestPostgres {
+  pool: Pool;
+  prisma: PrismaClient;
+  close(): Promise<void>;
+}
+
+export function connectPostgres(url: string, poolSize: number): TestPostgres {
+  const pool = createPgPool({ connectionString: url, poolSize });
+  const prisma = createPrismaClient({ pool });
+  return {
+    pool,
+    prisma,
+    close: async () => {
+      await prisma.$disconnect();
+      await pool.end();
+    },
+  };
+}
+
+/**
+ * The real service over Postgres as the container wires it: commands on the production PgUnitOfWork,
+ * non-transactional reads on Prisma (the container has its own test).
+ */
 export function postgresInventory(
-  prisma: PrismaClient,
+  { pool, prisma }: Pick<TestPostgres, 'pool' | 'prisma'>,
   deps: { ids?: IdGenerator; clock?: Clock } = {},
 ): InventoryService {
   return new InventoryService({
-    unitOfWork: new PrismaUnitOfWork({ prisma }),
+    unitOfWork: new PgUnitOfWork({ pool }),
     inventoryRepository: new PrismaInventoryRepository(prisma),
     reservationRepository: new PrismaReservationRepository(prisma),
     movementReader: new PrismaMovementLedgerReader(prisma),
@@ -30,15 +53,15 @@ export function postgresInventory(
 
 /** Creates SKUs through the service, so their ledgers start with the creating ADJUST. */
 export async function seedStock(url: string, levels: Record<string, number>): Promise<void> {
-  const prisma = createPrismaClient({ connectionString: url, poolSize: 2 });
+  const pg = connectPostgres(url, 2);
   try {
-    const service = postgresInventory(prisma);
+    const service = postgresInventory(pg);
     for (const [sku, onHand] of Object.entries(levels)) {
       const outcome = await service.setLevels({ sku, onHand });
       if (outcome.kind !== 'created') throw new Error(`could not create ${sku}: ${outcome.kind}`);
     }
   } finally {
-    await prisma.$disconnect();
+    await pg.close();
   }
 }
 

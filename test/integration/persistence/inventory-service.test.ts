@@ -1,27 +1,29 @@
 import { context, trace } from '@opentelemetry/api';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { Client } from 'pg';
-import { createPrismaClient, type PrismaClient } from '../../../src/adapters/prisma/PrismaClientFactory';
+import { type PrismaClient } from '../../../src/adapters/postgres/PrismaClientFactory';
 import type { InventoryService } from '../../../src/application/InventoryService';
 import { createTestDatabase, type TestDatabase } from '../../support/db';
 import { uniqueOrderId, uniqueSku } from '../../support/naming';
-import { postgresInventory } from './helpers';
+import { connectPostgres, postgresInventory, type TestPostgres } from './helpers';
 
 jest.setTimeout(30_000);
 
 describe('InventoryService over Postgres', () => {
   let db: TestDatabase;
   let prisma: PrismaClient;
+  let pg: TestPostgres;
   let service: InventoryService;
 
   beforeAll(async () => {
     db = await createTestDatabase('inv_service');
-    prisma = createPrismaClient({ connectionString: db.url, poolSize: 10 });
-    service = postgresInventory(prisma);
+    pg = connectPostgres(db.url, 10);
+    prisma = pg.prisma;
+    service = postgresInventory(pg);
   });
 
   afterAll(async () => {
-    await prisma?.$disconnect();
+    await pg?.close();
     await db?.drop();
   });
 
@@ -84,7 +86,7 @@ describe('InventoryService over Postgres', () => {
     const a = await sku(5);
     const taken = (await prisma.outboxEvent.findFirstOrThrow()).eventId;
     // An id generator that repeats an existing eventId: the outbox insert, the last write, fails.
-    const failing = postgresInventory(prisma, { ids: { uuid: () => taken } });
+    const failing = postgresInventory(pg, { ids: { uuid: () => taken } });
     const orderId = uniqueOrderId();
     await expect(failing.reserve({ orderId, lines: [{ sku: a, quantity: 2 }] })).rejects.toThrow();
     expect(await service.getStockLevel(a)).toMatchObject({ reserved: 0 });
@@ -250,6 +252,24 @@ describe('InventoryService over Postgres', () => {
     ]);
     expect(await service.listMovements({ sku: 'NOPE-Y' })).toBeNull();
     expect(await service.replenish({ sku: 'NOPE-Y', quantity: 1 })).toEqual({ kind: 'not-found' });
+  });
+
+  it('replenish never raises on hand above the limit PUT enforces; refused without a trace in ledger or outbox', async () => {
+    const max = 1_000_000_000;
+    const a = await sku(max - 3);
+    expect(await service.replenish({ sku: a, quantity: 4 })).toEqual({
+      kind: 'on-hand-limit',
+      onHand: max - 3,
+      max,
+    });
+    expect(await service.getStockLevel(a)).toMatchObject({ onHand: max - 3 });
+    expect((await service.listMovements({ sku: a }))?.items.map((m) => m.type)).toEqual(['ADJUST']);
+    expect(await prisma.outboxEvent.count({ where: { partitionKey: a } })).toBe(0);
+    expect(await service.replenish({ sku: a, quantity: 3 })).toMatchObject({ level: { onHand: max } });
+    expect(await service.setLevels({ sku: a, onHand: max, reorderQuantity: 7 })).toMatchObject({
+      kind: 'updated',
+      level: { onHand: max, reorderQuantity: 7 },
+    });
   });
 
   it('puts the active W3C trace context in the outbox headers', async () => {

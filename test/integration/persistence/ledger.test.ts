@@ -1,13 +1,13 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { createPrismaClient, type PrismaClient } from '../../../src/adapters/prisma/PrismaClientFactory';
-import { PrismaLedgerAuditor } from '../../../src/adapters/prisma/PrismaLedgerAuditor';
+import { type PrismaClient } from '../../../src/adapters/postgres/PrismaClientFactory';
+import { PrismaLedgerAuditor } from '../../../src/adapters/postgres/PrismaLedgerAuditor';
 import type { InventoryService } from '../../../src/application/InventoryService';
 import { LedgerReplay } from '../../../src/domain/LedgerReplay';
 import type { MovementType } from '../../../src/domain/StockMovement';
 import { createTestDatabase, type TestDatabase } from '../../support/db';
 import { uniqueSku } from '../../support/naming';
-import { postgresInventory, withPg } from './helpers';
+import { connectPostgres, postgresInventory, withPg, type TestPostgres } from './helpers';
 
 jest.setTimeout(60_000);
 
@@ -24,13 +24,15 @@ function ledgerCheck(url: string) {
 describe('the movement ledger', () => {
   let db: TestDatabase;
   let prisma: PrismaClient;
+  let pg: TestPostgres;
   let service: InventoryService;
   const [a, b, c] = [uniqueSku('LA'), uniqueSku('LB'), uniqueSku('LC')];
 
   beforeAll(async () => {
     db = await createTestDatabase('inv_ledger');
-    prisma = createPrismaClient({ connectionString: db.url, poolSize: 5 });
-    service = postgresInventory(prisma);
+    pg = connectPostgres(db.url, 5);
+    prisma = pg.prisma;
+    service = postgresInventory(pg);
     // Every kind of movement, on several SKUs.
     await service.setLevels({ sku: a, onHand: 10 });
     await service.setLevels({ sku: b, onHand: 5, safetyStock: 1 });
@@ -58,7 +60,7 @@ describe('the movement ledger', () => {
   });
 
   afterAll(async () => {
-    await prisma?.$disconnect();
+    await pg?.close();
     await db?.drop();
   });
 

@@ -1,10 +1,10 @@
 import type { ReserveOutcome } from '../../../src/application/contracts';
 import type { InventoryService } from '../../../src/application/InventoryService';
-import { createPrismaClient, type PrismaClient } from '../../../src/adapters/prisma/PrismaClientFactory';
-import { PrismaLedgerAuditor } from '../../../src/adapters/prisma/PrismaLedgerAuditor';
+import { type PrismaClient } from '../../../src/adapters/postgres/PrismaClientFactory';
+import { PrismaLedgerAuditor } from '../../../src/adapters/postgres/PrismaLedgerAuditor';
 import { createTestDatabase, type TestDatabase } from '../../support/db';
 import { uniqueSku } from '../../support/naming';
-import { postgresInventory, seedStock } from './helpers';
+import { connectPostgres, postgresInventory, seedStock, type TestPostgres } from './helpers';
 
 jest.setTimeout(120_000);
 
@@ -24,6 +24,7 @@ function shuffled<T>(items: readonly T[]): T[] {
 describe('concurrent multi-line orders over overlapping SKUs', () => {
   let db: TestDatabase;
   let prisma: PrismaClient;
+  let pg: TestPostgres;
   let service: InventoryService;
   const skus = Array.from({ length: SKUS }, () => uniqueSku('ML'));
 
@@ -31,12 +32,13 @@ describe('concurrent multi-line orders over overlapping SKUs', () => {
     db = await createTestDatabase('inv_multiline');
     await seedStock(db.url, Object.fromEntries(skus.map((s) => [s, STOCK_EACH])));
     // As many connections as orders: every transaction runs at once and competes for the row locks.
-    prisma = createPrismaClient({ connectionString: db.url, poolSize: ORDERS });
-    service = postgresInventory(prisma);
+    pg = connectPostgres(db.url, ORDERS);
+    prisma = pg.prisma;
+    service = postgresInventory(pg);
   });
 
   afterAll(async () => {
-    await prisma?.$disconnect();
+    await pg?.close();
     await db?.drop();
   });
 

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { join } from 'node:path';
-import { createPrismaClient, type PrismaClient } from '../../../src/adapters/prisma/PrismaClientFactory';
-import { PrismaLedgerAuditor } from '../../../src/adapters/prisma/PrismaLedgerAuditor';
+import { createPrismaClient, type PrismaClient } from '../../../src/adapters/postgres/PrismaClientFactory';
+import { PrismaLedgerAuditor } from '../../../src/adapters/postgres/PrismaLedgerAuditor';
 import { createTestDatabase, type TestDatabase } from '../../support/db';
 import { uniqueSku } from '../../support/naming';
 import { seedStock } from './helpers';

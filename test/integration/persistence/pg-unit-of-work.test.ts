@@ -1,18 +1,16 @@
 import type { Pool } from 'pg';
-import { PgUnitOfWork } from '../../../src/adapters/prisma/PgUnitOfWork';
+import { DatabaseUnavailableError, PgUnitOfWork } from '../../../src/adapters/postgres/PgUnitOfWork';
 import {
   createPgPool,
   createPrismaClient,
   type PrismaClient,
-} from '../../../src/adapters/prisma/PrismaClientFactory';
-import { PrismaInventoryRepository } from '../../../src/adapters/prisma/PrismaInventoryRepository';
-import { PrismaLedgerAuditor } from '../../../src/adapters/prisma/PrismaLedgerAuditor';
-import { PrismaMovementLedgerReader } from '../../../src/adapters/prisma/PrismaMovementLedgerReader';
-import { PrismaPurchaseOrderRequestRepository } from '../../../src/adapters/prisma/PrismaPurchaseOrderRequestRepository';
-import {
-  ORDER_LOCK_SPACE,
-  PrismaReservationRepository,
-} from '../../../src/adapters/prisma/PrismaReservationRepository';
+} from '../../../src/adapters/postgres/PrismaClientFactory';
+import { PrismaInventoryRepository } from '../../../src/adapters/postgres/PrismaInventoryRepository';
+import { PrismaLedgerAuditor } from '../../../src/adapters/postgres/PrismaLedgerAuditor';
+import { PrismaMovementLedgerReader } from '../../../src/adapters/postgres/PrismaMovementLedgerReader';
+import { PrismaPurchaseOrderRequestRepository } from '../../../src/adapters/postgres/PrismaPurchaseOrderRequestRepository';
+import { PrismaReservationRepository } from '../../../src/adapters/postgres/PrismaReservationRepository';
+import { ORDER_LOCK_SPACE } from '../../../src/adapters/postgres/reservationSql';
 import { CryptoIdGenerator } from '../../../src/adapters/system/CryptoIdGenerator';
 import { SystemClock } from '../../../src/adapters/system/SystemClock';
 import type { ReserveOutcome } from '../../../src/application/contracts';
@@ -32,8 +30,8 @@ const t0 = new Date('2030-01-01T10:00:00.123Z');
 const t1 = new Date('2030-01-01T10:01:00.456Z');
 
 /**
- * PgUnitOfWork, the commands' unit of work in the service (the container wires it): the contract of
- * PrismaUnitOfWork (repositories.test.ts) plus what is its own — pipelined statements, writes deferred
+ * PgUnitOfWork, the commands' unit of work in the service (the container wires it): the contract
+ * (repositories.test.ts) plus what is its own — pipelined statements, writes deferred
  * to one statement at commit, prepared statements per connection, the connection and transaction
  * deadlines — and the service's concurrency guarantees over it.
  */
@@ -262,6 +260,71 @@ describe('PgUnitOfWork (node-postgres on the shared pool)', () => {
     expect(rows[0]?.locked).toBe(true);
   });
 
+  it('reports a database it cannot reach as transient (nothing written: HTTP 503), a bad statement as is', async () => {
+    const unreachable = createPgPool({ connectionString: 'postgresql://x:y@127.0.0.1:1/none', poolSize: 1 });
+    try {
+      const error = await new PgUnitOfWork({ pool: unreachable })
+        .run(async () => 'never')
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(DatabaseUnavailableError);
+      expect(error).toMatchObject({ transient: true });
+    } finally {
+      await unreachable.end();
+    }
+    // A terminated backend mid-transaction (a Postgres restart, as the server sees it).
+    const killed = await uow
+      .run(async (tx) => {
+        await tx.reservations.lockByOrderId(OrderId.of(uniqueOrderId()));
+        await pool.query(
+          'SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = $1 AND granted AND pid <> pg_backend_pid()',
+          ['advisory'],
+        );
+        await tx.reservations.lockByOrderId(OrderId.of(uniqueOrderId()));
+      })
+      .catch((e: unknown) => e);
+    expect(killed).toMatchObject({ transient: true });
+    const bad = await uow.run(() => pool.query('SELECT nonsense FROM nowhere')).catch((e: unknown) => e);
+    expect(bad).not.toBeInstanceOf(DatabaseUnavailableError);
+  });
+
+  it('retries a transaction that Postgres aborted to break a deadlock; both complete', async () => {
+    const [a, b] = [Sku.of(uniqueSku('PGDL')), Sku.of(uniqueSku('PGDL'))].sort((x, y) =>
+      x.value.localeCompare(y.value),
+    );
+    await uow.run((tx) =>
+      tx.inventory.save([
+        ProductInventory.create(a!, { onHand: 5 }, t0),
+        ProductInventory.create(b!, { onHand: 5 }, t0),
+      ]),
+    );
+    // Each first takes one row, then (once the other holds its own) wants the other's: a lock cycle.
+    let held = 0;
+    let bothHold!: () => void;
+    const cycle = new Promise<void>((resolve) => (bothHold = resolve));
+    const attempts = { ab: 0, ba: 0 };
+    const crossing = (first: Sku, second: Sku, key: keyof typeof attempts) =>
+      uow.run(async (tx) => {
+        attempts[key] += 1;
+        await tx.inventory.lockForUpdate([first]);
+        if (attempts[key] === 1) {
+          held += 1;
+          if (held === 2) bothHold();
+          await cycle;
+        }
+        const inv = (await tx.inventory.lockForUpdate([second])).get(second.value)!;
+        inv.replenish(Quantity.of(1), undefined, t1);
+        await tx.inventory.save([inv]);
+      });
+    await Promise.all([crossing(a!, b!, 'ab'), crossing(b!, a!, 'ba')]);
+    // One of them was the deadlock's victim and ran again.
+    expect(attempts.ab + attempts.ba).toBe(3);
+    const levels = await uow.run(async (tx) => [
+      await tx.inventory.findBySku(a!),
+      await tx.inventory.findBySku(b!),
+    ]);
+    expect(levels.map((l) => l?.onHand)).toEqual([6, 6]);
+  });
+
   it('gives up waiting for a connection after maxWaitMs', async () => {
     const single = createPgPool({ connectionString: db.url, poolSize: 1 });
     try {
@@ -315,6 +378,55 @@ describe('PgUnitOfWork (node-postgres on the shared pool)', () => {
         await prisma.reservationLine.count({ where: { orderId: { in: orders.map((o) => o.orderId) } } }),
       ).toBe(reservedOrders.reduce((n, o) => n + o.lines.length, 0));
       expect((await new PrismaLedgerAuditor(prisma).audit()).discrepancies).toEqual([]);
+    });
+
+    it('reserves a new order in two round trips and two socket writes: locks and read together, then every write with COMMIT', async () => {
+      const sku = uniqueSku('PGRT');
+      await serviceOver(uow).setLevels({ sku, onHand: 5 });
+      // A pool whose connections record, for each query, how many of the earlier ones had answered when
+      // it was sent: a query sent after an answer opens a new round trip. It also counts what reaches
+      // the socket's own write functions (one system call each).
+      const waves: number[] = [];
+      let socketWrites = 0;
+      const counting = {
+        connect: async () => {
+          const client = await pool.connect();
+          const original = client.query;
+          const release = client.release.bind(client);
+          const query = original.bind(client) as (...args: unknown[]) => Promise<unknown>;
+          type Writes = { _write: (...a: unknown[]) => unknown; _writev: (...a: unknown[]) => unknown };
+          const socket = (client as unknown as { connection: { stream: Writes } }).connection.stream;
+          const [write, writev] = [socket._write, socket._writev];
+          socket._write = (...a: unknown[]) => ((socketWrites += 1), write.apply(socket, a));
+          socket._writev = (...a: unknown[]) => ((socketWrites += 1), writev.apply(socket, a));
+          let sent = 0;
+          let answered = 0;
+          let lastWaveAt = -1;
+          (client as unknown as { query: unknown }).query = (...args: unknown[]) => {
+            if (answered > lastWaveAt) {
+              waves.push(sent);
+              lastWaveAt = answered;
+            }
+            sent += 1;
+            return query(...args).finally(() => (answered += 1));
+          };
+          // The pool's other users get the connection back as it was.
+          client.release = (err?: Error | boolean) => {
+            socket._write = write;
+            socket._writev = writev;
+            client.query = original;
+            client.release = release;
+            release(err);
+          };
+          return client;
+        },
+      } as unknown as Pool;
+      const outcome = await serviceOver(new PgUnitOfWork({ pool: counting })).reserve({
+        orderId: uniqueOrderId(),
+        lines: [{ sku, quantity: 2 }],
+      });
+      expect(outcome.kind).toBe('reserved');
+      expect({ roundTrips: waves.length, socketWrites }).toEqual({ roundTrips: 2, socketWrites: 2 });
     });
 
     it('answers a repeat as a no-op, a different quantity as a conflict, and releases once', async () => {

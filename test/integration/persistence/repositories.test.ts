@@ -1,8 +1,13 @@
-import { createPrismaClient, type PrismaClient } from '../../../src/adapters/prisma/PrismaClientFactory';
-import { PrismaInventoryRepository } from '../../../src/adapters/prisma/PrismaInventoryRepository';
-import { PrismaMovementLedgerReader } from '../../../src/adapters/prisma/PrismaMovementLedgerReader';
-import { PrismaReservationRepository } from '../../../src/adapters/prisma/PrismaReservationRepository';
-import { PrismaUnitOfWork } from '../../../src/adapters/prisma/PrismaUnitOfWork';
+import type { Pool } from 'pg';
+import {
+  createPgPool,
+  createPrismaClient,
+  type PrismaClient,
+} from '../../../src/adapters/postgres/PrismaClientFactory';
+import { PrismaInventoryRepository } from '../../../src/adapters/postgres/PrismaInventoryRepository';
+import { PrismaMovementLedgerReader } from '../../../src/adapters/postgres/PrismaMovementLedgerReader';
+import { PrismaReservationRepository } from '../../../src/adapters/postgres/PrismaReservationRepository';
+import { PgUnitOfWork } from '../../../src/adapters/postgres/PgUnitOfWork';
 import { ConcurrencyError } from '../../../src/domain/errors';
 import { OrderId } from '../../../src/domain/OrderId';
 import { ProductInventory } from '../../../src/domain/ProductInventory';
@@ -15,19 +20,26 @@ import { uniqueOrderId, uniqueSku } from '../../support/naming';
 const t0 = new Date('2030-01-01T10:00:00.123Z');
 const t1 = new Date('2030-01-01T10:01:00.456Z');
 
-describe('Prisma repositories (round trips against Postgres)', () => {
+describe('the repositories (round trips against Postgres)', () => {
   let db: TestDatabase;
+  let pool: Pool;
   let prisma: PrismaClient;
-  let uow: PrismaUnitOfWork;
+  /** The commands' unit of work, as the container wires it. */
+  let uow: PgUnitOfWork;
+  /** One attempt: a ConcurrencyError reaches the test instead of a rerun. */
+  let once: PgUnitOfWork;
 
   beforeAll(async () => {
     db = await createTestDatabase('inv_repo');
-    prisma = createPrismaClient({ connectionString: db.url, poolSize: 4 });
-    uow = new PrismaUnitOfWork({ prisma });
+    pool = createPgPool({ connectionString: db.url, poolSize: 4 });
+    prisma = createPrismaClient({ pool });
+    uow = new PgUnitOfWork({ pool });
+    once = new PgUnitOfWork({ pool, options: { maxAttempts: 1 } });
   });
 
   afterAll(async () => {
     await prisma?.$disconnect();
+    await pool?.end();
     await db?.drop();
   });
 
@@ -60,6 +72,7 @@ describe('Prisma repositories (round trips against Postgres)', () => {
           orderId: null,
           reason: 'created',
           reference: null,
+          note: null,
           onHandAfter: 9,
           reservedAfter: 0,
           occurredAt: t0,
@@ -97,7 +110,10 @@ describe('Prisma repositories (round trips against Postgres)', () => {
 
     it('refuses a stale write with ConcurrencyError, and a second creation of the same SKU', async () => {
       const sku = Sku.of(uniqueSku('RT'));
-      const repo = new PrismaInventoryRepository(prisma);
+      const repo = {
+        findBySku: (s: Sku) => new PrismaInventoryRepository(prisma).findBySku(s),
+        save: (inventories: ProductInventory[]) => once.run((tx) => tx.inventory.save(inventories)),
+      };
       await repo.save([ProductInventory.create(sku, { onHand: 5 }, t0)]);
       const first = (await repo.findBySku(sku))!;
       const second = (await repo.findBySku(sku))!;
@@ -166,7 +182,10 @@ describe('Prisma repositories (round trips against Postgres)', () => {
       const sku = uniqueSku('RC');
       await uow.run((tx) => tx.inventory.save([ProductInventory.create(Sku.of(sku), { onHand: 5 }, t0)]));
       const orderId = OrderId.of(uniqueOrderId());
-      const repo = new PrismaReservationRepository(prisma);
+      const repo = {
+        findByOrderId: (id: OrderId) => new PrismaReservationRepository(prisma).findByOrderId(id),
+        save: (reservation: Reservation) => once.run((tx) => tx.reservations.save(reservation)),
+      };
       const make = () =>
         Reservation.create({
           orderId,
@@ -183,10 +202,13 @@ describe('Prisma repositories (round trips against Postgres)', () => {
       b.release('cancelled', t1);
       await expect(repo.save(b)).rejects.toBeInstanceOf(ConcurrencyError);
       expect(await repo.findByOrderId(orderId)).toMatchObject({ status: 'CONFIRMED' });
+      // The stale save wrote nothing: not even its lines' statuses.
+      const lines = await prisma.reservationLine.findMany({ where: { orderId: orderId.value } });
+      expect(lines.map((l) => l.status)).toEqual(['CONFIRMED']);
     });
   });
 
-  describe('PrismaUnitOfWork', () => {
+  describe('the unit of work (PgUnitOfWork)', () => {
     it('rolls back every write when the work throws', async () => {
       const sku = Sku.of(uniqueSku('UW'));
       await expect(

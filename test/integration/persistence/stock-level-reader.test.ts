@@ -1,10 +1,10 @@
 import type { Pool } from 'pg';
-import { PgStockLevelReader } from '../../../src/adapters/prisma/PgStockLevelReader';
+import { PgStockLevelReader } from '../../../src/adapters/postgres/PgStockLevelReader';
 import {
   createPgPool,
   createPrismaClient,
   type PrismaClient,
-} from '../../../src/adapters/prisma/PrismaClientFactory';
+} from '../../../src/adapters/postgres/PrismaClientFactory';
 import type { InventoryService } from '../../../src/application/InventoryService';
 import { loadConfig } from '../../../src/config';
 import { createPersistenceContainer } from '../../../src/container/persistence';
@@ -28,7 +28,7 @@ describe('PgStockLevelReader', () => {
     db = await createTestDatabase('inv_reader');
     pool = createPgPool({ connectionString: db.url, poolSize: 4 });
     prisma = createPrismaClient({ pool });
-    service = postgresInventory(prisma);
+    service = postgresInventory({ pool, prisma });
     reader = new PgStockLevelReader(pool);
   });
 
@@ -85,5 +85,46 @@ describe('PgStockLevelReader', () => {
     expect(pgPool.totalCount).toBeGreaterThan(0);
     await container.dispose();
     expect(pgPool.ended).toBe(true);
+  });
+
+  it('reads a batch in one query, each level exactly as the single read answers it', async () => {
+    const plain = uniqueSku('RB');
+    await service.setLevels({ sku: plain, onHand: 4 });
+    const below = await belowSafetyStock();
+    const queries: unknown[] = [];
+    const counting = new PgStockLevelReader({
+      query: ((text: unknown, values: unknown) => {
+        queries.push(text);
+        return pool.query(text as string, values as unknown[]);
+      }) as Pool['query'],
+    });
+    const levels = await counting.findStockLevels([
+      Sku.of(below),
+      Sku.of(uniqueSku('NONE')),
+      Sku.of(plain.toLowerCase()),
+    ]);
+    expect(queries).toHaveLength(1);
+    const bySku = new Map(levels.map((l) => [l.sku, l]));
+    expect([...bySku.keys()].sort()).toEqual([below, plain].sort());
+    expect(bySku.get(below)).toEqual(await reader.findStockLevel(Sku.of(below)));
+    expect(bySku.get(plain)).toEqual(await service.getStockLevel(plain));
+  });
+
+  it('lists exactly the SKUs under their safety stock, by SKU, in pages', async () => {
+    const below = [await belowSafetyStock(), await belowSafetyStock()];
+    const atSafety = uniqueSku('RD');
+    await service.setLevels({ sku: atSafety, onHand: 5, safetyStock: 5 });
+    const seen: string[] = [];
+    let afterSku: string | undefined;
+    for (;;) {
+      const page = await reader.listBelowSafetyStock({ limit: 2, afterSku });
+      for (const level of page) expect(level.available).toBeLessThan(level.safetyStock);
+      seen.push(...page.map((l) => l.sku));
+      if (page.length < 2) break;
+      afterSku = page[page.length - 1]!.sku;
+    }
+    expect(seen).toEqual([...seen].sort());
+    expect(seen).toEqual(expect.arrayContaining(below));
+    expect(seen).not.toContain(atSafety);
   });
 });

@@ -1,7 +1,8 @@
 import { Client } from 'pg';
 import { randomUUID } from 'node:crypto';
-import { createPrismaClient, type PrismaClient } from '../../../src/adapters/prisma/PrismaClientFactory';
-import { PrismaPurchaseOrderRequestRepository } from '../../../src/adapters/prisma/PrismaPurchaseOrderRequestRepository';
+import { type PrismaClient } from '../../../src/adapters/postgres/PrismaClientFactory';
+import { PgUnitOfWork } from '../../../src/adapters/postgres/PgUnitOfWork';
+import { PrismaPurchaseOrderRequestRepository } from '../../../src/adapters/postgres/PrismaPurchaseOrderRequestRepository';
 import { ConcurrencyError } from '../../../src/domain/errors';
 import { PurchaseOrderRequest } from '../../../src/domain/PurchaseOrderRequest';
 import { Sku } from '../../../src/domain/Sku';
@@ -11,7 +12,7 @@ import { createTestDatabase, type TestDatabase } from '../../support/db';
 import { EventCollector, type CollectedMessage } from '../../support/eventCollector';
 import { uniqueOrderId, uniqueSku } from '../../support/naming';
 import { startRelay, type RelayUnderTest } from '../messaging/harness';
-import { postgresInventory } from '../persistence/helpers';
+import { connectPostgres, postgresInventory, type TestPostgres } from '../persistence/helpers';
 
 jest.setTimeout(60_000);
 
@@ -32,7 +33,8 @@ describe('purchase-order requests over Postgres', () => {
   let vhost: TestVhost;
   /** Two pools, as two service processes would have. */
   let prismaA: PrismaClient;
-  let prismaB: PrismaClient;
+  let pgA: TestPostgres;
+  let pgB: TestPostgres;
   let serviceA: InventoryService;
   let serviceB: InventoryService;
   let pg: Client;
@@ -41,10 +43,11 @@ describe('purchase-order requests over Postgres', () => {
 
   beforeAll(async () => {
     [db, vhost] = await Promise.all([createTestDatabase('inv_po'), createTestVhost('inv_po')]);
-    prismaA = createPrismaClient({ connectionString: db.url, poolSize: 15 });
-    prismaB = createPrismaClient({ connectionString: db.url, poolSize: 15 });
-    serviceA = postgresInventory(prismaA);
-    serviceB = postgresInventory(prismaB);
+    pgA = connectPostgres(db.url, 15);
+    prismaA = pgA.prisma;
+    pgB = connectPostgres(db.url, 15);
+    serviceA = postgresInventory(pgA);
+    serviceB = postgresInventory(pgB);
     pg = new Client({ connectionString: db.url });
     await pg.connect();
     relay = startRelay({ databaseUrl: db.url, amqpUrl: vhost.url });
@@ -56,8 +59,8 @@ describe('purchase-order requests over Postgres', () => {
     await events?.close();
     await relay?.stop();
     await pg?.end();
-    await prismaA?.$disconnect();
-    await prismaB?.$disconnect();
+    await pgA?.close();
+    await pgB?.close();
     await db?.drop();
     await vhost?.drop();
   });
@@ -211,7 +214,12 @@ describe('purchase-order requests over Postgres', () => {
   it('the adapter turns a second open request, or a change of a closed one, into a ConcurrencyError (the unit of work retries)', async () => {
     const sku = uniqueSku('PX');
     await serviceA.setLevels({ sku, onHand: 0, safetyStock: 2 });
-    const repository = new PrismaPurchaseOrderRequestRepository(prismaA);
+    const once = new PgUnitOfWork({ pool: pgA.pool, options: { maxAttempts: 1 } });
+    const repository = {
+      findOpenBySkus: (skus: Sku[]) => new PrismaPurchaseOrderRequestRepository(prismaA).findOpenBySkus(skus),
+      findById: (id: string) => once.run((tx) => tx.purchaseOrders.findById(id)),
+      save: (requests: PurchaseOrderRequest[]) => once.run((tx) => tx.purchaseOrders.save(requests)),
+    };
     const levels = { available: 0, safetyStock: 2, reorderQuantity: 0 };
     const duplicate = PurchaseOrderRequest.open({
       id: randomUUID(),

@@ -5,7 +5,12 @@ import { createReservationWorker, type ReservationWorker } from '../../../src/ad
 import type { BaseCradle } from '../../../src/container/base';
 import { ErrorCodes, ValidationError } from '../../../src/domain/errors';
 import type { PersistenceCradle } from '../../../src/container/persistence';
-import { registerTemporal, type TemporalCradle } from '../../../src/container/temporal';
+import {
+  registerTemporal,
+  reservationWorkflowDispatcherComponent,
+  type ReservationDispatcherComponent,
+  type TemporalCradle,
+} from '../../../src/container/temporal';
 import type { reservationWorkflow } from '../../../workflows/reservation';
 import { reservationWorkflowId, SearchAttributeKeys, statusQuery } from '../../../workflows/shared';
 import { createTestDatabase, type TestDatabase } from '../../support/db';
@@ -18,7 +23,7 @@ jest.setTimeout(60_000);
 
 type Cradle = BaseCradle & PersistenceCradle & TemporalCradle;
 
-describe('reservation saga on the dev server with real activities and Postgres', () => {
+describe('reservation saga on the dev server with real activities and Postgres (RESERVE_MODE=workflow)', () => {
   let env: TestWorkflowEnvironment;
   let db: TestDatabase;
   let container: AwilixContainer<Cradle>;
@@ -27,13 +32,19 @@ describe('reservation saga on the dev server with real activities and Postgres',
   let ledger: Ledger;
   let client: Client;
   let sku: string;
+  /** Delivers the decisions that the bridge's port records in Postgres. */
+  let dispatcher: ReservationDispatcherComponent;
 
   beforeAll(async () => {
     env = await createDevServerEnv();
     db = await createTestDatabase('inv_wf');
     const taskQueue = uniqueTaskQueue('saga');
-    container = registerTemporal(persistenceContainer(testConfig(db.url, taskQueue)));
+    container = registerTemporal(
+      persistenceContainer(testConfig(db.url, taskQueue, { RESERVE_MODE: 'workflow' })),
+    );
     client = container.resolve('temporalClient');
+    dispatcher = reservationWorkflowDispatcherComponent(container);
+    dispatcher.start();
     worker = await createReservationWorker({
       container,
       connection: env.nativeConnection,
@@ -46,6 +57,7 @@ describe('reservation saga on the dev server with real activities and Postgres',
   });
 
   afterAll(async () => {
+    await dispatcher?.stop();
     await worker?.shutdown();
     await running;
     await ledger?.close();

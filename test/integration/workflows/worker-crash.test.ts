@@ -86,16 +86,21 @@ describe('worker process killed in the middle of a reservation', () => {
     env = await createDevServerEnv();
     db = await createTestDatabase('inv_crash');
     taskQueue = uniqueTaskQueue('crash');
-    container = registerTemporal(persistenceContainer(testConfig(db.url, taskQueue)));
+    container = registerTemporal(
+      persistenceContainer(testConfig(db.url, taskQueue, { RESERVE_MODE: 'workflow' })),
+    );
     client = container.resolve('temporalClient');
     ledger = await Ledger.open(db.url);
     childEnv = {
       DATABASE_URL: db.url,
+      RESERVE_MODE: 'workflow',
       TEMPORAL_TASK_QUEUE: taskQueue,
       TEMPORAL_ADDRESS: process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233',
       LOG_LEVEL: 'info',
       OTEL_SDK_DISABLED: 'true',
       SHUTDOWN_GRACE_MS: '2000',
+      // Its ops listener on any free port: never the default one another process may hold.
+      OPS_PORT: '0',
     };
   });
 

@@ -1,5 +1,7 @@
 import { ConcurrencyError } from '../../../src/domain/errors';
+import type { OrderDecision } from '../../../src/domain/ports/OrderDecisionPort';
 import type { OutboxMessage } from '../../../src/domain/ports/OutboxPort';
+import type { WorkflowRequestKind } from '../../../src/domain/ports/WorkflowRequestPort';
 import { ProductInventory, type ProductInventoryProps } from '../../../src/domain/ProductInventory';
 import {
   PurchaseOrderRequest,
@@ -17,6 +19,11 @@ export interface InMemoryTables {
   /** By request id. */
   purchaseOrders: Map<string, PurchaseOrderRequestProps>;
   nextMovementId: number;
+  workflowRequests: { orderId: string; kind: WorkflowRequestKind; reason?: string }[];
+  /** `${orderId}|${decision}` → reason */
+  orderDecisions: Map<string, { orderId: string; decision: OrderDecision; reason?: string }>;
+  /** Order ids with a decision recorded for their open reservation. */
+  matchedDecisions: Set<string>;
 }
 
 export function emptyTables(): InMemoryTables {
@@ -27,6 +34,9 @@ export function emptyTables(): InMemoryTables {
     outbox: [],
     purchaseOrders: new Map(),
     nextMovementId: 1,
+    workflowRequests: [],
+    orderDecisions: new Map(),
+    matchedDecisions: new Set(),
   };
 }
 
@@ -38,6 +48,9 @@ export function cloneTables(t: InMemoryTables): InMemoryTables {
     outbox: [...t.outbox],
     purchaseOrders: new Map([...t.purchaseOrders].map(([k, v]) => [k, { ...v }])),
     nextMovementId: t.nextMovementId,
+    workflowRequests: [...t.workflowRequests],
+    orderDecisions: new Map(t.orderDecisions),
+    matchedDecisions: new Set(t.matchedDecisions),
   };
 }
 

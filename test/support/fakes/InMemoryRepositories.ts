@@ -3,6 +3,8 @@ import type {
   MovementLedgerReaderPort,
   MovementPageRequest,
 } from '../../../src/domain/ports/MovementLedgerReaderPort';
+import type { OrderDecision, OrderDecisionPort } from '../../../src/domain/ports/OrderDecisionPort';
+import type { WorkflowRequest, WorkflowRequestPort } from '../../../src/domain/ports/WorkflowRequestPort';
 import type { OutboxMessage, OutboxPort } from '../../../src/domain/ports/OutboxPort';
 import type {
   PurchaseOrderRequestPageRequest,
@@ -61,8 +63,59 @@ export class InMemoryReservationRepository implements ReservationRepositoryPort 
     return readReservation(this.tables(), orderId.value);
   }
 
+  async lockExpiredOn(skus: readonly Sku[], now: Date): Promise<Reservation[]> {
+    const wanted = new Set(skus.map((s) => s.value));
+    return [...this.tables().reservations.values()]
+      .filter((r) => r.status === 'RESERVED' && r.expiresAt.getTime() <= now.getTime())
+      .filter((r) => !this.tables().matchedDecisions.has(r.orderId.value))
+      .filter((r) => r.lines.some((l) => l.status === 'RESERVED' && wanted.has(l.sku.value)))
+      .map((r) => readReservation(this.tables(), r.orderId.value)!);
+  }
+
   async save(reservation: Reservation): Promise<void> {
     writeReservation(this.tables(), reservation);
+  }
+}
+
+export class InMemoryWorkflowRequests implements WorkflowRequestPort {
+  constructor(private readonly tables: () => InMemoryTables) {}
+
+  async request(requests: readonly WorkflowRequest[]): Promise<void> {
+    this.tables().workflowRequests.push(
+      ...requests.map((r) => ({
+        orderId: r.orderId.value,
+        kind: r.kind,
+        ...(r.reason === undefined ? {} : { reason: r.reason }),
+      })),
+    );
+  }
+}
+
+export class InMemoryOrderDecisions implements OrderDecisionPort {
+  constructor(private readonly tables: () => InMemoryTables) {}
+
+  async hasPendingDecision(orderId: OrderId): Promise<boolean> {
+    return this.tables().matchedDecisions.has(orderId.value);
+  }
+
+  async recordMatched(entry: { orderId: OrderId }): Promise<void> {
+    this.tables().matchedDecisions.add(entry.orderId.value);
+  }
+
+  async recordUnmatched(entry: {
+    orderId: OrderId;
+    decision: OrderDecision;
+    reason?: string;
+  }): Promise<void> {
+    const key = `${entry.orderId.value}|${entry.decision}`;
+    const decisions = this.tables().orderDecisions;
+    if (!decisions.has(key)) {
+      decisions.set(key, {
+        orderId: entry.orderId.value,
+        decision: entry.decision,
+        ...(entry.reason === undefined ? {} : { reason: entry.reason }),
+      });
+    }
   }
 }
 
@@ -73,8 +126,18 @@ export class InMemoryMovementReader implements MovementLedgerReaderPort {
     return this.tables()
       .movements.filter((m) => m.sku === sku.value)
       .filter((m) => page.beforeId === undefined || Number(m.id) < Number(page.beforeId))
+      .filter((m) => page.type === undefined || m.type === page.type)
+      .filter((m) => page.reason === undefined || m.reason === page.reason)
       .sort((a, b) => Number(b.id) - Number(a.id))
       .slice(0, page.limit);
+  }
+
+  async findReplenishment(sku: Sku, reference: string): Promise<RecordedMovement | null> {
+    return (
+      this.tables().movements.find(
+        (m) => m.sku === sku.value && m.type === 'REPLENISH' && m.reference === reference,
+      ) ?? null
+    );
   }
 }
 

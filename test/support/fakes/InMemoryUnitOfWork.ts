@@ -4,15 +4,17 @@ import { cloneTables, emptyTables, type InMemoryTables } from './InMemoryDatabas
 import {
   InMemoryInventoryRepository,
   InMemoryMovementReader,
+  InMemoryOrderDecisions,
   InMemoryOutbox,
   InMemoryPurchaseOrderRepository,
   InMemoryReservationRepository,
+  InMemoryWorkflowRequests,
 } from './InMemoryRepositories';
 
 /**
  * Transactions over in-memory tables: each run works on a copy that replaces the committed tables only
  * when the work resolves, so a throw rolls everything back. Runs are serialised (like the row locks) and
- * retried on ConcurrencyError like PrismaUnitOfWork.
+ * retried on ConcurrencyError like PgUnitOfWork.
  */
 export class InMemoryUnitOfWork implements UnitOfWorkPort {
   tables: InMemoryTables = emptyTables();
@@ -53,6 +55,8 @@ export class InMemoryUnitOfWork implements UnitOfWorkPort {
         movements: new InMemoryMovementReader(tables),
         outbox: new InMemoryOutbox(tables),
         purchaseOrders,
+        workflowRequests: new InMemoryWorkflowRequests(tables),
+        orderDecisions: new InMemoryOrderDecisions(tables),
       });
       const hook = this.beforeCommitHook;
       this.beforeCommitHook = undefined;

@@ -11,12 +11,15 @@ import { SequentialIds } from './SequentialIds';
 
 export * from './FixedClock';
 export * from './InMemoryDatabase';
+export * from './InMemoryProcessedMessages';
 export * from './InMemoryRepositories';
 export * from './InMemoryUnitOfWork';
 export * from './SequentialIds';
 
 /** An InventoryService over in-memory fakes, with handles on everything a test inspects. */
-export function inMemoryInventory(options: { defaultTtlSeconds?: number } = {}) {
+export function inMemoryInventory(
+  options: { defaultTtlSeconds?: number; reservationMaxAgeSeconds?: number } = {},
+) {
   const unitOfWork = new InMemoryUnitOfWork();
   const clock = new FixedClock();
   const ids = new SequentialIds();
@@ -30,6 +33,7 @@ export function inMemoryInventory(options: { defaultTtlSeconds?: number } = {}) 
     movementReader: new InMemoryMovementReader(committed),
     purchaseOrderRepository: new InMemoryPurchaseOrderRepository(committed),
     defaultTtlSeconds: options.defaultTtlSeconds,
+    reservationMaxAgeSeconds: options.reservationMaxAgeSeconds,
   });
   return { service, unitOfWork, clock, ids, tables: committed };
 }

@@ -1,4 +1,5 @@
 import { ErrorCodes } from '../../../src/domain/errors';
+import { MOVEMENT_NOTE_MAX_LENGTH } from '../../../src/domain/limits';
 import { inMemoryInventory } from '../../support/fakes';
 
 async function reservedOrder() {
@@ -45,6 +46,44 @@ describe('ReleaseReservation', () => {
         .movements.filter((m) => m.type === 'RELEASE')
         .map((m) => m.reason),
     ).toEqual(['cancelled', 'cancelled']);
+  });
+
+  it("keeps the note (order-service's cancel reason) on the RELEASE movements and the StockReleased events", async () => {
+    const { service, tables } = await reservedOrder();
+    await service.release({ orderId: 'o-1', reason: 'cancelled', note: 'payment declined' });
+    expect(tables().outbox.map((m) => (m.data as { note?: string }).note)).toEqual([
+      'payment declined',
+      'payment declined',
+    ]);
+    expect(
+      tables()
+        .movements.filter((m) => m.type === 'RELEASE')
+        .map((m) => [m.reason, m.note]),
+    ).toEqual([
+      ['cancelled', 'payment declined'],
+      ['cancelled', 'payment declined'],
+    ]);
+  });
+
+  it('bounds the note rather than failing the release: cut to the limit, unstorable characters dropped', async () => {
+    const notes = async (note: string) => {
+      const { service, tables } = await reservedOrder();
+      const outcome = await service.release({ orderId: 'o-1', sku: 'A', reason: 'cancelled', note });
+      expect(outcome).toMatchObject({ kind: 'released', changed: true });
+      const event = tables().outbox[0]!.data as Record<string, unknown>;
+      return { movement: tables().movements.find((m) => m.type === 'RELEASE')!.note, event };
+    };
+
+    const long = await notes('x'.repeat(MOVEMENT_NOTE_MAX_LENGTH + 50));
+    expect(long.movement).toBe('x'.repeat(MOVEMENT_NOTE_MAX_LENGTH));
+    expect(long.event.note).toBe(long.movement);
+    // A cut through a surrogate pair leaves half of it: dropped with the NUL and the lone surrogate.
+    const cut = await notes('y'.repeat(MOVEMENT_NOTE_MAX_LENGTH - 1) + '😀');
+    expect(cut.movement).toBe('y'.repeat(MOVEMENT_NOTE_MAX_LENGTH - 1));
+    expect((await notes('a\u0000b\uD800c')).movement).toBe('abc');
+    const empty = await notes('\u0000');
+    expect(empty.movement).toBeNull();
+    expect(empty.event).not.toHaveProperty('note');
   });
 
   it('is idempotent: a repeat changes nothing', async () => {

@@ -54,8 +54,14 @@ describe('ReserveStock', () => {
         partitionKey: 'B',
         data: { orderId: cmd.orderId, sku: 'B', quantity: 3, available: 0, expiresAt },
       }),
+      // B's available reached 0 in the same transaction.
+      expect.objectContaining({
+        type: 'StockDepleted',
+        partitionKey: 'B',
+        data: { sku: 'B', onHand: 3, reserved: 3, available: 0 },
+      }),
     ]);
-    expect(new Set(tables().outbox.map((m) => m.eventId)).size).toBe(2);
+    expect(new Set(tables().outbox.map((m) => m.eventId)).size).toBe(3);
   });
 
   it('defaults the TTL to 900 s, or to the configured default', async () => {

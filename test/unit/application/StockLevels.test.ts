@@ -1,4 +1,5 @@
 import { ErrorCodes } from '../../../src/domain/errors';
+import { StockCount } from '../../../src/domain/StockCount';
 import { inMemoryInventory } from '../../support/fakes';
 
 describe('SetStockLevels', () => {
@@ -20,6 +21,7 @@ describe('SetStockLevels', () => {
         safetyStock: 2,
         reorderQuantity: 10,
         updatedAt: clock.now().toISOString(),
+        version: 0,
         openPurchaseOrder: null,
       },
     });
@@ -85,6 +87,38 @@ describe('ReplenishStock', () => {
     expect(await service.replenish({ sku: 'NOPE', quantity: 1 })).toEqual({ kind: 'not-found' });
   });
 
+  it('never raises on hand above the limit PUT enforces: refused as a value, nothing changes', async () => {
+    // The published limit (README, OpenAPI): the same number PUT accepts at most.
+    expect(StockCount.MAX).toBe(1_000_000_000);
+    const { service, tables, unitOfWork } = inMemoryInventory();
+    await service.setLevels({ sku: 'A', onHand: StockCount.MAX - 5 });
+    const before = { movements: tables().movements.length, outbox: tables().outbox.length };
+    const commits = unitOfWork.commits;
+
+    expect(await service.replenish({ sku: 'A', quantity: 6 })).toEqual({
+      kind: 'on-hand-limit',
+      onHand: StockCount.MAX - 5,
+      max: StockCount.MAX,
+    });
+    expect(await service.getStockLevel('A')).toMatchObject({ onHand: StockCount.MAX - 5 });
+    expect(tables().movements).toHaveLength(before.movements);
+    expect(tables().outbox).toHaveLength(before.outbox);
+    expect(unitOfWork.commits - commits).toBeLessThanOrEqual(1);
+
+    expect(await service.replenish({ sku: 'A', quantity: 5 })).toMatchObject({
+      kind: 'replenished',
+      level: { onHand: StockCount.MAX },
+    });
+    // A PUT that keeps on hand where replenish left it is within the limit.
+    expect(await service.setLevels({ sku: 'A', onHand: StockCount.MAX, safetyStock: 1 })).toMatchObject({
+      kind: 'updated',
+      level: { onHand: StockCount.MAX, safetyStock: 1 },
+    });
+    await expect(service.setLevels({ sku: 'A', onHand: StockCount.MAX + 1 })).rejects.toMatchObject({
+      code: ErrorCodes.INVALID_STOCK_LEVEL,
+    });
+  });
+
   it('validates quantity and reference', async () => {
     const { service } = inMemoryInventory();
     await expect(service.replenish({ sku: 'A', quantity: 0 })).rejects.toMatchObject({
@@ -96,5 +130,25 @@ describe('ReplenishStock', () => {
     await expect(
       service.replenish({ sku: 'A', quantity: 1, reference: 'x'.repeat(201) }),
     ).rejects.toMatchObject({ code: ErrorCodes.INVALID_REFERENCE });
+  });
+
+  it.each([
+    ['a NUL character', 'GR-\u0000'],
+    ['a lone high surrogate', 'GR-\ud83d'],
+    ['a lone low surrogate', '\ude00-GR'],
+  ])('refuses a reference with %s (it cannot be stored as given)', async (_what, reference) => {
+    const { service } = inMemoryInventory();
+    await service.setLevels({ sku: 'A', onHand: 1 });
+    await expect(service.replenish({ sku: 'A', quantity: 1, reference })).rejects.toMatchObject({
+      code: ErrorCodes.INVALID_REFERENCE,
+    });
+  });
+
+  it('keeps a reference with characters outside the BMP', async () => {
+    const { service } = inMemoryInventory();
+    await service.setLevels({ sku: 'A', onHand: 1 });
+    await expect(service.replenish({ sku: 'A', quantity: 1, reference: 'GR-😀' })).resolves.toMatchObject({
+      kind: 'replenished',
+    });
   });
 });

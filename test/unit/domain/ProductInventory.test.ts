@@ -1,7 +1,8 @@
 import { DomainError, ErrorCodes, ValidationError } from '../../../src/domain/errors';
 import { LedgerReplay } from '../../../src/domain/LedgerReplay';
 import { OrderId } from '../../../src/domain/OrderId';
-import { MAX_STOCK_LEVEL, ProductInventory } from '../../../src/domain/ProductInventory';
+import { ProductInventory } from '../../../src/domain/ProductInventory';
+import { StockCount } from '../../../src/domain/StockCount';
 import { Quantity } from '../../../src/domain/Quantity';
 import { Sku } from '../../../src/domain/Sku';
 import { ProductInventoryMother } from '../../support/mothers/ProductInventoryMother';
@@ -51,7 +52,7 @@ describe('ProductInventory', () => {
     it.each([
       [{ onHand: -1 }],
       [{ onHand: 1.5 }],
-      [{ onHand: MAX_STOCK_LEVEL + 1 }],
+      [{ onHand: StockCount.MAX + 1 }],
       [{ onHand: 1, safetyStock: -1 }],
       [{ onHand: 1, reorderQuantity: -2 }],
     ])('rejects invalid levels %p', (levels) => {
@@ -100,6 +101,7 @@ describe('ProductInventory', () => {
           orderId: 'order-1',
           reason: null,
           reference: null,
+          note: null,
           onHandAfter: 10,
           reservedAfter: 5,
           occurredAt: later,
@@ -210,10 +212,17 @@ describe('ProductInventory', () => {
       expect(inv.pullEvents()[0]!.data).not.toHaveProperty('reference');
     });
 
-    it('refuses to overflow the stored integer', () => {
-      const inv = ProductInventoryMother.restored({ onHand: MAX_STOCK_LEVEL - 1 });
-      expect(codeOf(() => inv.replenish(q(2), undefined, now))).toBe(ErrorCodes.INVALID_STOCK_LEVEL);
-      expect(inv.onHand).toBe(MAX_STOCK_LEVEL - 1);
+    it('refuses to raise on hand above the level limit, changing nothing', () => {
+      const inv = ProductInventoryMother.restored({ onHand: StockCount.MAX - 1 });
+      expect(inv.canReplenish(q(2))).toBe(false);
+      expect(codeOf(() => inv.replenish(q(2), undefined, now))).toBe(ErrorCodes.ON_HAND_LIMIT_EXCEEDED);
+      expect(inv.onHand).toBe(StockCount.MAX - 1);
+      expect(inv.hasChanges).toBe(false);
+      expect(inv.pullMovements()).toEqual([]);
+      expect(inv.pullEvents()).toEqual([]);
+      inv.replenish(q(1), undefined, now);
+      expect(inv.onHand).toBe(StockCount.MAX);
+      expect(() => ProductInventory.validateLevels({ onHand: inv.onHand })).not.toThrow();
     });
   });
 

@@ -1,7 +1,7 @@
 import { type DomainError, ErrorCodes } from '../../../src/domain/errors';
 import { OrderId } from '../../../src/domain/OrderId';
 import { Quantity } from '../../../src/domain/Quantity';
-import { Reservation } from '../../../src/domain/Reservation';
+import { Reservation, reservationInconsistencies } from '../../../src/domain/Reservation';
 import { Sku } from '../../../src/domain/Sku';
 import { ReservationMother } from '../../support/mothers/ReservationMother';
 
@@ -157,5 +157,30 @@ describe('Reservation', () => {
     ])('refuses inconsistent stored state: %s', (_label, params) => {
       expect(codeOf(() => ReservationMother.restored(params))).toBe(ErrorCodes.INVARIANT_VIOLATION);
     });
+  });
+});
+
+describe('reservationInconsistencies (the rule restore and ledger:check apply)', () => {
+  it.each([
+    ['RESERVED', null, ['RESERVED']],
+    ['RESERVED', null, ['RELEASED', 'RESERVED']],
+    ['CONFIRMED', null, ['CONFIRMED', 'RELEASED']],
+    ['RELEASED', 'expired', ['RELEASED', 'RELEASED']],
+    // closedBeforeReserve: a cancel that overtook its reserve.
+    ['RELEASED', 'cancelled', []],
+  ] as const)('accepts what the transitions reach: %s %s %j', (status, releaseReason, lineStatuses) => {
+    expect(reservationInconsistencies({ status, releaseReason, lineStatuses })).toEqual([]);
+  });
+
+  it.each([
+    ['RESERVED', null, [], ['has no lines']],
+    ['RESERVED', null, ['RELEASED'], ['is RESERVED but none of its lines is']],
+    ['RESERVED', null, ['RESERVED', 'CONFIRMED'], ['is RESERVED but 1 line(s) are CONFIRMED']],
+    ['CONFIRMED', null, ['RELEASED'], ['is CONFIRMED but none of its lines is']],
+    ['RELEASED', 'cancelled', ['RESERVED'], ['is RELEASED but 1 line(s) are still RESERVED']],
+    ['RELEASED', null, ['RELEASED'], ['is RELEASED without a release reason']],
+    ['CONFIRMED', 'expired', ['CONFIRMED'], ['is CONFIRMED but has the release reason expired']],
+  ] as const)('names what is wrong with %s %s %j', (status, releaseReason, lineStatuses, problems) => {
+    expect(reservationInconsistencies({ status, releaseReason, lineStatuses })).toEqual(problems);
   });
 });

@@ -1,4 +1,4 @@
-import { MAX_STOCK_LEVEL } from '../../../src/domain/ProductInventory';
+import { StockCount } from '../../../src/domain/StockCount';
 import {
   isBelowSafetyStock,
   purchaseQuantity,
@@ -22,7 +22,7 @@ describe('SafetyStockPolicy', () => {
   it('orders back up to safety stock plus the reorder quantity', () => {
     expect(purchaseQuantity(levels(3, 10, 20))).toBe(27);
     expect(purchaseQuantity(levels(0, 1, 0))).toBe(1);
-    expect(purchaseQuantity(levels(0, MAX_STOCK_LEVEL, MAX_STOCK_LEVEL))).toBe(MAX_STOCK_LEVEL);
+    expect(purchaseQuantity(levels(0, StockCount.MAX, StockCount.MAX))).toBe(StockCount.MAX);
   });
 
   const ALL: StockChange[] = ['RESERVE', 'RELEASE', 'COMMIT', 'REPLENISH', 'SET_LEVELS'];

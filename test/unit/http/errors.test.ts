@@ -133,6 +133,14 @@ describe('problem+json errors', () => {
     expectProblem(await put('{"onHand":5}'), 409, 'on-hand-below-reserved');
   });
 
+  it('maps an on-hand limit the domain raises to 409 with the levels', async () => {
+    t.fake.setLevels = async () => {
+      throw new DomainError(ErrorCodes.ON_HAND_LIMIT_EXCEEDED, 'too much', { onHand: 9, max: 10 });
+    };
+    const body = expectProblem(await put('{"onHand":5}'), 409, 'on-hand-limit-exceeded');
+    expect(body).toMatchObject({ code: 'INVENTORY.ON_HAND_LIMIT_EXCEEDED', onHand: 9, max: 10 });
+  });
+
   it('answers 503 with Retry-After when the port reports a transient failure (e.g. Temporal unreachable)', async () => {
     t.fake.reserve = async () => {
       throw Object.assign(new Error('reserve: Temporal unavailable (14 UNAVAILABLE)'), { transient: true });
@@ -146,6 +154,25 @@ describe('problem+json errors', () => {
     const body = expectProblem(res, 503, 'service-unavailable');
     expect(res.headers['retry-after']).toBe('1');
     expect(JSON.stringify(body)).not.toContain('UNAVAILABLE');
+  });
+
+  it('answers 503 deadline-exceeded with Retry-After when the reserve missed its deadline (nothing reserved)', async () => {
+    t.fake.reserve = async () => {
+      throw new DomainError(
+        ErrorCodes.DEADLINE_EXCEEDED,
+        "The reserve's deadline has passed: nothing was reserved",
+      );
+    };
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/inventory/SKU-1/reserve',
+      headers: { authorization: `Bearer ${await token('inventory:reserve')}` },
+      payload: { orderId: 'o-1', quantity: 1 },
+    });
+    expect(expectProblem(res, 503, 'deadline-exceeded')).toMatchObject({
+      code: ErrorCodes.DEADLINE_EXCEEDED,
+    });
+    expect(res.headers['retry-after']).toBe('1');
   });
 
   it('answers 500 internal-error without leaking the cause', async () => {

@@ -4,6 +4,10 @@ import { Registry } from 'prom-client';
 // cannot: cookie@2 (light-my-request, behind app.inject) and content-disposition@3 (@fastify/static,
 // behind /docs). Neither code path is used here (no cookies, no downloads).
 import type {
+  AdjustCommand,
+  AdjustOutcome,
+  ExtendCommand,
+  ExtendOutcome,
   ReleaseCommand,
   ReleaseOutcome,
   ReplenishCommand,
@@ -14,6 +18,10 @@ import type {
   SetLevelsCommand,
   SetLevelsOutcome,
   StockLevelView,
+  VersionPrecondition,
+  StockLevelBatch,
+  StockLevelPage,
+  ListBelowSafetyStockQuery,
   ListMovementsQuery,
   ListPurchaseOrdersQuery,
   MovementPage,
@@ -26,9 +34,14 @@ import { JwtTokenVerifier, mintToken, type JwtSettings, type Scope } from '../..
 import type {
   HealthCheck,
   HttpInventoryService,
+  IdempotencyScope,
+  IdempotencyStorePort,
   ReservationOrchestratorPort,
+  StoredResponse,
 } from '../../../src/adapters/http/ports';
+import type { IdempotencyBegin } from '../../../src/application/ports';
 import { ValidationError, ErrorCodes } from '../../../src/domain/errors';
+import { StockCount } from '../../../src/domain/StockCount';
 
 export const JWT: JwtSettings = {
   secret: 'unit-test-secret-unit-test-secret-0123456789',
@@ -47,7 +60,7 @@ const NOW = '2030-01-01T00:00:00.000Z';
 export class FakeInventory implements HttpInventoryService, ReservationOrchestratorPort {
   readonly levels = new Map<
     string,
-    { onHand: number; reserved: number; safetyStock: number; reorderQuantity: number }
+    { onHand: number; reserved: number; safetyStock: number; reorderQuantity: number; version?: number }
   >();
   readonly reservations = new Map<string, ReservationView>();
   readonly movements: MovementView[] = [];
@@ -61,6 +74,7 @@ export class FakeInventory implements HttpInventoryService, ReservationOrchestra
     return {
       sku,
       ...l,
+      version: l.version ?? 0,
       available: l.onHand - l.reserved,
       updatedAt: NOW,
       openPurchaseOrder: open
@@ -78,6 +92,9 @@ export class FakeInventory implements HttpInventoryService, ReservationOrchestra
   async setLevels(cmd: SetLevelsCommand): Promise<SetLevelsOutcome> {
     this.calls.push({ method: 'setLevels', arg: cmd });
     const existing = this.levels.get(cmd.sku);
+    if (!this.preconditionHolds(cmd.ifMatch, cmd.sku)) {
+      return { kind: 'precondition-failed', level: existing ? this.view(cmd.sku) : null };
+    }
     if (existing && cmd.onHand < existing.reserved)
       return { kind: 'below-reserved', reserved: existing.reserved };
     this.levels.set(cmd.sku, {
@@ -85,21 +102,66 @@ export class FakeInventory implements HttpInventoryService, ReservationOrchestra
       reserved: existing?.reserved ?? 0,
       safetyStock: cmd.safetyStock ?? existing?.safetyStock ?? 0,
       reorderQuantity: cmd.reorderQuantity ?? existing?.reorderQuantity ?? 0,
+      version: existing ? (existing.version ?? 0) + 1 : 0,
     });
     return { kind: existing ? 'updated' : 'created', level: this.view(cmd.sku) };
+  }
+
+  preconditionHolds(ifMatch: VersionPrecondition | undefined, sku: string): boolean {
+    if (ifMatch === undefined) return true;
+    const l = this.levels.get(sku);
+    return l !== undefined && (ifMatch === '*' || ifMatch.includes(l.version ?? 0));
   }
 
   async replenish(cmd: ReplenishCommand): Promise<ReplenishOutcome> {
     this.calls.push({ method: 'replenish', arg: cmd });
     const l = this.levels.get(cmd.sku);
     if (!l) return { kind: 'not-found' };
+    if (l.onHand + cmd.quantity > StockCount.MAX)
+      return { kind: 'on-hand-limit', onHand: l.onHand, max: StockCount.MAX };
     l.onHand += cmd.quantity;
+    l.version = (l.version ?? 0) + 1;
     return { kind: 'replenished', level: this.view(cmd.sku) };
+  }
+
+  async adjust(cmd: AdjustCommand): Promise<AdjustOutcome> {
+    this.calls.push({ method: 'adjust', arg: cmd });
+    if (!this.preconditionHolds(cmd.ifMatch, cmd.sku)) {
+      return { kind: 'precondition-failed', level: this.levels.has(cmd.sku) ? this.view(cmd.sku) : null };
+    }
+    const l = this.levels.get(cmd.sku);
+    if (!l) return { kind: 'not-found' };
+    const onHand = cmd.delta !== undefined ? l.onHand + cmd.delta : cmd.onHand!;
+    if (onHand < l.reserved) return { kind: 'below-reserved', onHand, reserved: l.reserved };
+    l.onHand = onHand;
+    l.version = (l.version ?? 0) + 1;
+    return { kind: 'adjusted', level: this.view(cmd.sku) };
   }
 
   async getStockLevel(sku: string) {
     this.calls.push({ method: 'getStockLevel', arg: sku });
     return this.levels.has(sku) ? this.view(sku) : null;
+  }
+
+  async getStockLevels(skus: readonly string[]): Promise<StockLevelBatch> {
+    this.calls.push({ method: 'getStockLevels', arg: skus });
+    const unique = [...new Set(skus)];
+    return {
+      items: unique.filter((s) => this.levels.has(s)).map((s) => this.view(s)),
+      unknown: unique.filter((s) => !this.levels.has(s)),
+    };
+  }
+
+  async listBelowSafetyStock(q: ListBelowSafetyStockQuery): Promise<StockLevelPage> {
+    this.calls.push({ method: 'listBelowSafetyStock', arg: q });
+    const limit = q.limit ?? 50;
+    const below = [...this.levels.keys()]
+      .sort()
+      .filter((s) => q.cursor === undefined || s > q.cursor)
+      .map((s) => this.view(s))
+      .filter((v) => v.available < v.safetyStock);
+    const items = below.slice(0, limit);
+    return { items, nextCursor: below.length > limit ? items[items.length - 1]!.sku : null };
   }
 
   async getReservation(orderId: string) {
@@ -162,6 +224,15 @@ export class FakeInventory implements HttpInventoryService, ReservationOrchestra
     reservation.lines.push(...fresh.map((l) => ({ ...l, status: 'RESERVED' as const })));
     this.reservations.set(cmd.orderId, reservation);
     return { kind: 'reserved', created: true, reservation: structuredClone(reservation) };
+  }
+
+  async extend(cmd: ExtendCommand): Promise<ExtendOutcome> {
+    this.calls.push({ method: 'extend', arg: cmd });
+    const r = this.reservations.get(cmd.orderId);
+    if (!r) return { kind: 'not-found' };
+    if (r.status !== 'RESERVED') return { kind: 'reservation-closed', reservation: structuredClone(r) };
+    r.expiresAt = new Date(Date.parse(NOW) + cmd.ttlSeconds * 1000).toISOString();
+    return { kind: 'extended', changed: true, reservation: structuredClone(r) };
   }
 
   async release(cmd: ReleaseCommand): Promise<ReleaseOutcome> {
@@ -270,6 +341,21 @@ export const PROTECTED_ROUTES: RouteSample[] = [
   },
   { method: 'GET', url: '/reservations/o-1', path: '/reservations/{orderId}', scope: 'inventory:read' },
   { method: 'GET', url: '/purchase-orders', path: '/purchase-orders', scope: 'inventory:read' },
+  { method: 'GET', url: '/inventory?sku=SKU-1', path: '/inventory', scope: 'inventory:read' },
+  {
+    method: 'POST',
+    url: '/reservations/o-1/extend',
+    path: '/reservations/{orderId}/extend',
+    scope: 'inventory:reserve',
+    payload: { ttlSeconds: 60 },
+  },
+  {
+    method: 'POST',
+    url: '/inventory/SKU-1/adjustments',
+    path: '/inventory/{sku}/adjustments',
+    scope: 'inventory:admin',
+    payload: { delta: -1, reason: 'damaged' },
+  },
 ];
 
 export const PROBLEM_TYPE = (slug: string) => `https://inventory-service/problems/${slug}`;
@@ -293,4 +379,33 @@ export function expectProblem(
   );
   if (slug) expect(body.type).toBe(PROBLEM_TYPE(slug));
   return body;
+}
+
+/** Idempotency-Key storage with the Postgres store's rules, minus expiry and leases. */
+export class InMemoryIdempotencyStore implements IdempotencyStorePort {
+  readonly rows = new Map<string, { fingerprint: string; response?: StoredResponse }>();
+  private id = (s: IdempotencyScope) => JSON.stringify([s.principal, s.method, s.path, s.key]);
+
+  async begin(scope: IdempotencyScope, fingerprint: string): Promise<IdempotencyBegin> {
+    const row = this.rows.get(this.id(scope));
+    if (!row) {
+      this.rows.set(this.id(scope), { fingerprint });
+      return { kind: 'started' };
+    }
+    if (row.fingerprint !== fingerprint) return { kind: 'mismatch' };
+    return row.response ? { kind: 'replay', response: row.response } : { kind: 'in-flight' };
+  }
+
+  async complete(scope: IdempotencyScope, response: StoredResponse): Promise<void> {
+    const row = this.rows.get(this.id(scope));
+    if (row && !row.response) row.response = response;
+  }
+
+  async abandon(scope: IdempotencyScope): Promise<void> {
+    if (!this.rows.get(this.id(scope))?.response) this.rows.delete(this.id(scope));
+  }
+
+  async purgeExpired(_batch: number): Promise<number> {
+    return 0;
+  }
 }

@@ -377,6 +377,15 @@ describe('inventory routes', () => {
       expectProblem(await replenish('NOPE', { quantity: 5 }), 404, 'sku-not-found');
     });
 
+    it('answers 409 on-hand-limit-exceeded when on hand would pass the limit PUT accepts; a PUT keeping it works', async () => {
+      await put('SKU-1', { onHand: 1_000_000_000 - 5 });
+      const body = expectProblem(await replenish('SKU-1', { quantity: 6 }), 409, 'on-hand-limit-exceeded');
+      expect(body).toMatchObject({ sku: 'SKU-1', onHand: 999_999_995, quantity: 6, max: 1_000_000_000 });
+      expect((await replenish('SKU-1', { quantity: 5 })).json()).toMatchObject({ onHand: 1_000_000_000 });
+      expect((await put('SKU-1', { onHand: 1_000_000_000, safetyStock: 3 })).statusCode).toBe(200);
+      expectProblem(await put('SKU-1', { onHand: 1_000_000_001 }), 400, 'validation-error');
+    });
+
     it.each([
       [{}],
       [{ quantity: 0 }],

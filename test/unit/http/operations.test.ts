@@ -1,4 +1,5 @@
 import { collectDefaultMetrics, Registry } from 'prom-client';
+import { buildOpsApp } from '../../../src/adapters/http/opsApp';
 import { PROTECTED_ROUTES, testApp, token, type TestApp } from './fakes';
 
 describe('health', () => {
@@ -19,9 +20,9 @@ describe('health', () => {
     expect(res.json()).toEqual({
       status: 'ok',
       checks: {
-        postgres: { ok: true, durationMs: expect.any(Number) },
-        rabbitmq: { ok: true, durationMs: expect.any(Number) },
-        temporal: { ok: true, durationMs: expect.any(Number) },
+        postgres: { ok: true, state: 'ok', durationMs: expect.any(Number) },
+        rabbitmq: { ok: true, state: 'ok', durationMs: expect.any(Number) },
+        temporal: { ok: true, state: 'ok', durationMs: expect.any(Number) },
       },
     });
   });
@@ -43,11 +44,155 @@ describe('health', () => {
     expect(res.json()).toEqual({
       status: 'unavailable',
       checks: {
-        postgres: { ok: true, detail: 'select 1', durationMs: expect.any(Number) },
-        rabbitmq: { ok: false, detail: 'ECONNREFUSED 127.0.0.1:5672', durationMs: expect.any(Number) },
-        temporal: { ok: false, detail: 'no answer within 50 ms', durationMs: expect.any(Number) },
+        postgres: { ok: true, state: 'ok', detail: 'select 1', durationMs: expect.any(Number) },
+        rabbitmq: {
+          ok: false,
+          state: 'down',
+          detail: 'ECONNREFUSED 127.0.0.1:5672',
+          durationMs: expect.any(Number),
+        },
+        temporal: {
+          ok: false,
+          state: 'down',
+          detail: 'no answer within 50 ms',
+          durationMs: expect.any(Number),
+        },
       },
     });
+  });
+
+  describe('with roles', () => {
+    /** Checks whose answers a test flips. */
+    const up: Record<string, boolean> = {};
+    const checks = Object.fromEntries(
+      ['postgres', 'rabbitmq', 'temporal', 'workerPollers', 'bridge'].map((name) => [
+        name,
+        async () => ({
+          ok: up[name] !== false,
+          ...(up[name] === false ? { detail: `${name} is down` } : {}),
+        }),
+      ]),
+    );
+    const ready = async () => {
+      const res = await t.app.inject({ method: 'GET', url: '/health/ready' });
+      return { status: res.statusCode, body: res.json() };
+    };
+    beforeEach(() => {
+      for (const name of Object.keys(up)) delete up[name];
+    });
+
+    it('api: a degrading dependency (RabbitMQ: the outbox holds the events) is 200 degraded, not 503', async () => {
+      t = testApp({
+        readiness: {
+          roles: { api: { required: ['postgres'], degrading: ['rabbitmq', 'temporal', 'workerPollers'] } },
+          decisive: 'api',
+        },
+        healthChecks: checks,
+      });
+      expect(await ready()).toMatchObject({
+        status: 200,
+        body: { status: 'ok', roles: { api: { state: 'ok' } } },
+      });
+      up.rabbitmq = false;
+      expect(await ready()).toMatchObject({
+        status: 200,
+        body: {
+          status: 'degraded',
+          roles: { api: { state: 'degraded', detail: 'needs rabbitmq' } },
+          checks: {
+            rabbitmq: { ok: false, state: 'degraded', detail: 'rabbitmq is down' },
+            postgres: { state: 'ok' },
+          },
+        },
+      });
+      up.postgres = false;
+      expect(await ready()).toMatchObject({
+        status: 503,
+        body: {
+          status: 'unavailable',
+          roles: { api: { state: 'down' } },
+          checks: { postgres: { state: 'down' } },
+        },
+      });
+    });
+
+    it('a process with the api role: another role down after startup is degraded; not started yet is 503', async () => {
+      up.bridge = false;
+      t = testApp({
+        readiness: {
+          roles: { api: { required: ['postgres'] }, bridge: { required: ['bridge'] } },
+          decisive: 'api',
+        },
+        healthChecks: checks,
+      });
+      // The bridge has never consumed: the process is still starting.
+      expect(await ready()).toMatchObject({
+        status: 503,
+        body: { status: 'unavailable', roles: { api: { state: 'ok' }, bridge: { state: 'starting' } } },
+      });
+      up.bridge = true;
+      expect((await ready()).status).toBe(200);
+      // Later it stops consuming: the api still serves, so the load balancer keeps the process.
+      up.bridge = false;
+      expect(await ready()).toMatchObject({
+        status: 200,
+        body: {
+          status: 'degraded',
+          roles: { api: { state: 'ok' }, bridge: { state: 'down', detail: 'needs bridge' } },
+          checks: { bridge: { state: 'down' } },
+        },
+      });
+    });
+
+    it('without the api role any role down is 503', async () => {
+      t = testApp({
+        readiness: { roles: { bridge: { required: ['bridge'], degrading: ['temporal'] } } },
+        healthChecks: checks,
+      });
+      expect((await ready()).status).toBe(200);
+      up.temporal = false;
+      expect(await ready()).toMatchObject({
+        status: 200,
+        body: { roles: { bridge: { state: 'degraded' } } },
+      });
+      up.bridge = false;
+      expect(await ready()).toMatchObject({ status: 503, body: { roles: { bridge: { state: 'down' } } } });
+    });
+  });
+});
+
+describe('ops listener (processes without the api role)', () => {
+  it('serves the same /health/live, /health/ready and /metrics, and nothing else', async () => {
+    const registry = new Registry();
+    collectDefaultMetrics({ register: registry });
+    let consuming = false;
+    const app = buildOpsApp({
+      healthChecks: { bridge: async () => ({ ok: consuming }) },
+      readiness: { roles: { bridge: { required: ['bridge'] } } },
+      metrics: registry,
+    });
+    try {
+      expect((await app.inject({ method: 'GET', url: '/health/live' })).statusCode).toBe(200);
+      const starting = await app.inject({ method: 'GET', url: '/health/ready' });
+      expect(starting.statusCode).toBe(503);
+      expect(starting.json()).toMatchObject({
+        status: 'unavailable',
+        roles: { bridge: { state: 'starting' } },
+      });
+      consuming = true;
+      expect((await app.inject({ method: 'GET', url: '/health/ready' })).json()).toMatchObject({
+        status: 'ok',
+        roles: { bridge: { state: 'ok' } },
+      });
+      const metrics = await app.inject({ method: 'GET', url: '/metrics' });
+      expect(metrics.statusCode).toBe(200);
+      expect(metrics.body).toContain('process_cpu_seconds_total');
+      const other = await app.inject({ method: 'GET', url: '/inventory/SKU-1' });
+      expect(other.statusCode).toBe(404);
+      expect(other.headers['content-type']).toMatch(/^application\/problem\+json/);
+    } finally {
+      await app.close();
+    }
   });
 });
 

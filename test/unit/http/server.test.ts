@@ -37,6 +37,11 @@ describe('startHttpServer', () => {
     t.app.addHook('onClose', async () => {
       events.push('pools closed');
     });
+    // Recorded by the server once the response is written: the client's own callback may run later
+    // than the server's close (both share this event loop).
+    t.app.addHook('onResponse', async (request) => {
+      if (request.url.startsWith('/inventory/')) events.push('request answered');
+    });
     const gate = deferred();
     const entered = deferred();
     t.fake.getStockLevel = async (sku) => {
@@ -49,6 +54,7 @@ describe('startHttpServer', () => {
         available: 1,
         safetyStock: 0,
         reorderQuantity: 0,
+        version: 0,
         updatedAt: '2030-01-01T00:00:00.000Z',
         openPurchaseOrder: null,
       };
@@ -67,7 +73,6 @@ describe('startHttpServer', () => {
     expect(events).toEqual([]);
     gate.resolve();
     const res = await inFlight;
-    events.push('request answered');
     expect(res.status).toBe(200);
     expect(JSON.parse(res.body)).toMatchObject({ sku: 'SKU-1' });
     await closing;

@@ -1,5 +1,9 @@
-import { backoffDelay } from '../../../src/adapters/rabbitmq/backoff';
-import { parseOrderEvent } from '../../../src/adapters/rabbitmq/orderEvents';
+import { backoffDelay } from '../../../src/adapters/shared/backoff';
+import {
+  MAX_ORDER_EVENT_BYTES,
+  orderEventFingerprint,
+  parseOrderEvent,
+} from '../../../src/adapters/rabbitmq/orderEvents';
 
 const body = (v: unknown) => Buffer.from(typeof v === 'string' ? v : JSON.stringify(v));
 const base = { eventId: '0f8fad5b-d9cb-469f-a165-70867728950e', occurredAt: '2026-03-01T10:00:00.000Z' };
@@ -63,6 +67,55 @@ describe('parseOrderEvent', () => {
     const parsed = parseOrderEvent(body(input));
     expect(parsed.ok).toBe(false);
     if (!parsed.ok) expect(parsed.reason).toMatch(reason);
+  });
+});
+
+describe('parseOrderEvent size limit', () => {
+  const padded = (bytes: number) => {
+    const json = JSON.stringify({ ...base, type: 'OrderConfirmed', data: { orderId: 'o-1', pad: '' } });
+    return Buffer.from(json.replace('"pad":""', `"pad":"${'x'.repeat(bytes - json.length)}"`));
+  };
+
+  it('accepts a valid event of exactly the limit and refuses one byte more, before parsing', () => {
+    expect(padded(MAX_ORDER_EVENT_BYTES)).toHaveLength(MAX_ORDER_EVENT_BYTES);
+    expect(parseOrderEvent(padded(MAX_ORDER_EVENT_BYTES))).toMatchObject({ ok: true });
+    expect(parseOrderEvent(padded(MAX_ORDER_EVENT_BYTES + 1))).toEqual({
+      ok: false,
+      reason: `body of ${MAX_ORDER_EVENT_BYTES + 1} bytes exceeds the ${MAX_ORDER_EVENT_BYTES}-byte limit`,
+    });
+  });
+});
+
+describe('orderEventFingerprint', () => {
+  const fingerprintOf = (json: string) => {
+    const parsed = parseOrderEvent(body(json));
+    if (!parsed.ok) throw new Error(parsed.reason);
+    return parsed.fingerprint;
+  };
+
+  it('is the same for the same type and data, whatever the key order, spacing or occurredAt', () => {
+    const a = fingerprintOf(
+      JSON.stringify({ ...base, type: 'OrderCancelled', data: { orderId: 'o-1', reason: 'x' } }),
+    );
+    const b = fingerprintOf(
+      `{"data":{ "reason":"x","orderId":"o-1"},"type":"OrderCancelled","occurredAt":"2026-03-02T00:00:00Z","eventId":"${base.eventId}"}`,
+    );
+    expect(a).toMatch(/^[0-9a-f]{64}$/);
+    expect(b).toBe(a);
+  });
+
+  it('differs when the type or any data field differs', () => {
+    const of = (type: 'OrderConfirmed' | 'OrderCancelled', data: Record<string, unknown>) =>
+      orderEventFingerprint({ type, data: { orderId: 'o-1', ...data } } as never);
+    const all = [
+      of('OrderCancelled', {}),
+      of('OrderConfirmed', {}),
+      of('OrderCancelled', { orderId: 'o-2' }),
+      of('OrderCancelled', { reason: 'x' }),
+      of('OrderCancelled', { lines: [{ sku: 'A', quantity: 1 }] }),
+      of('OrderCancelled', { lines: [{ sku: 'A', quantity: 2 }] }),
+    ];
+    expect(new Set(all).size).toBe(all.length);
   });
 });
 

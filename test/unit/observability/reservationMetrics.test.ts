@@ -39,6 +39,7 @@ describe('reservation metrics', () => {
         return next;
       },
       release: async () => ({ kind: 'not-found' }),
+      extend: async () => ({ kind: 'not-found' }),
     };
     const orchestrator = new MeteredReservationOrchestrator(inner, metrics);
     const command = { orderId: 'o-1', lines: [{ sku: 'A', quantity: 1 }] };

@@ -1,0 +1,60 @@
+import type { Client } from '@temporalio/client';
+import { ReservationOrchestrationError } from '../../../src/adapters/temporal/errors';
+import { TemporalReservationOrchestrator } from '../../../src/adapters/temporal/TemporalReservationOrchestrator';
+import type { ReservationView } from '../../../src/application/contracts';
+
+/** A client whose every Update-With-Start times out, as under a saturated Temporal. */
+function timingOutClient(): Client {
+  const unavailable = Object.assign(new Error('14 UNAVAILABLE: deadline'), { code: 14, details: 'x' });
+  return {
+    connection: { withDeadline: (_at: number, fn: () => Promise<unknown>) => fn() },
+    workflow: {
+      executeUpdateWithStart: () =>
+        Promise.reject(new ReservationOrchestrationError(unavailable.message, true)),
+    },
+  } as unknown as Client;
+}
+
+const view = (
+  lines: ReservationView['lines'],
+  status: ReservationView['status'] = 'RESERVED',
+): ReservationView => ({
+  orderId: 'o-1',
+  status,
+  lines,
+  expiresAt: '2030-01-01T10:15:00.000Z',
+  createdAt: '2030-01-01T10:00:00.000Z',
+  updatedAt: '2030-01-01T10:00:00.000Z',
+});
+
+describe('TemporalReservationOrchestrator at its deadline (workflow mode)', () => {
+  const orchestrator = (current: ReservationView | null) =>
+    new TemporalReservationOrchestrator({
+      client: timingOutClient(),
+      taskQueue: 'q',
+      deadlineMs: 100,
+      currentReservation: async () => current,
+      releaseDirectly: async () => ({ kind: 'not-found' }),
+    });
+
+  it('answers reserved when Postgres holds the lines although the outcome never arrived', async () => {
+    const held = view([{ sku: 'SKU-1', quantity: 2, status: 'RESERVED' }]);
+    await expect(
+      orchestrator(held).reserve({ orderId: 'o-1', lines: [{ sku: 'sku-1', quantity: 2 }] }),
+    ).resolves.toEqual({ kind: 'reserved', created: false, reservation: held });
+  });
+
+  it('is transient (503: nothing reserved) when the lines are not all there as asked', async () => {
+    for (const current of [
+      null,
+      view([{ sku: 'SKU-1', quantity: 1, status: 'RESERVED' }]),
+      view([{ sku: 'SKU-1', quantity: 2, status: 'RELEASED' }], 'RELEASED'),
+    ]) {
+      const error = await orchestrator(current)
+        .reserve({ orderId: 'o-1', lines: [{ sku: 'SKU-1', quantity: 2 }] })
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ReservationOrchestrationError);
+      expect(error).toMatchObject({ transient: true });
+    }
+  });
+});
