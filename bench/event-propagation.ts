@@ -18,7 +18,7 @@ import { performance } from 'node:perf_hooks';
 import amqp, { type ConsumeMessage } from 'amqplib';
 import { Client } from 'pg';
 import pino from 'pino';
-import { applyMigrations } from '../src/adapters/prisma/MigrationApplier';
+import { applyMigrations } from '../src/adapters/postgres/MigrationApplier';
 import { AmqpConnection } from '../src/adapters/rabbitmq/AmqpConnection';
 import { AmqpEventPublisher } from '../src/adapters/rabbitmq/AmqpEventPublisher';
 import { OutboxRelay } from '../src/adapters/rabbitmq/OutboxRelay';

@@ -1,83 +1,104 @@
 /**
- * Reserve latency: the real reserve path (TemporalReservationOrchestrator → Update-With-Start →
- * reserve activity → one Postgres transaction) against its floor (the same Update-With-Start whose
- * update runs a no-op local activity), measured in the same run, interleaved, at several levels of
- * concurrency. Also: `shape` (the floor plus the reservation workflow's search-attribute writes and
- * TTL timer, no database), the reserve activity as a regular activity, the use case alone (`db`, no
- * Temporal), `http` (POST /inventory/:sku/reserve on the real service, src/main/index.ts with roles
- * api,worker in a child process, its own task queue: the contract's SLA is < 50 ms), and the
- * background steps (cancel, confirm) and the release update, local vs regular.
+ * Reserve latency: HTTP reserve on the real service in both reserve modes beside its floors, closed and
+ * open loop, in one run (issue 13, deliverable 8).
  *
- *   npx tsx bench/reserve-latency.ts [--requests 1000] [--levels 1,8,32] [--rounds 100] [--settle 60]
- *                                    [--variants floor,shape,local,regular,db,http] [--json out.json]
- *                                    [--unit-of-work pg|prisma] [--keep-db]
+ *   npm run bench:reserve -- [--requests 300] [--levels 1,8,32,64] [--rates 10,30,100,300]
+ *                            [--seconds 20] [--workflow-rates 10,30] [--variants http-db,...]
+ *                            [--json out.json] [--cpu-prof DIR] [--skus 64] [--keep-db]
+ *                            [--layout split|single] [--temporal own|shared]
  *
- * Fairness: one in-process worker (same options) serves floor, shape, local and regular; every
- * variant is warmed up; variants alternate in rounds whose order rotates, so machine noise and drift
- * hit all alike (at most --rounds rounds; a round holds at least 4 × callers requests, so each is
- * mostly steady state rather than one burst: 100 rounds of 10 at 1 caller, 31 of 33 at 8, 7 of 143 at
- * 32); 1000 requests per variant and level make p99 the 10th slowest. `--json` also keeps every
- * latency, per round. `--unit-of-work prisma` runs the commands on
- * PrismaUnitOfWork instead of the container's PgUnitOfWork (the before/after of docs/temporal.md).
+ * Closed loop (`--levels` callers, `--requests` reserves per variant and level, each caller one request
+ * at a time):
+ *   http-db        POST /inventory/:sku/reserve, RESERVE_MODE=db: one Postgres transaction that also
+ *                  writes the workflow request; the dispatcher starts the workflow afterwards;
+ *   http-workflow  the same, RESERVE_MODE=workflow: Update-With-Start whose update runs the reserve;
+ *   txn            the reserve transaction alone: the container's `db`-mode orchestrator in process (the
+ *                  reserve use case, workflow request included; no HTTP, no Temporal);
+ *   update         one bare `UPDATE stock_levels ... WHERE on_hand - reserved >= $1` on a pg pool;
+ *   floor          a bare Update-With-Start whose update runs a no-op local activity (in-process worker).
+ * Each HTTP mode is the real service (src/main/index.ts) laid out as in production (docker-compose.yml):
+ * an `api` process and a `worker,bridge,relay` process (dispatcher, relay and workflows), or every role
+ * in one process with `--layout single`; each mode with its own database, vhost and task queue; the workflow-mode one runs with REQUEST_DEADLINE_MS=60000, so that queueing at 32-64 callers
+ * shows as latency (as it does for the floor) rather than as 503. Variants alternate in rounds whose order rotates, so drift and noise hit all alike; after each
+ * `db`-mode round the bench waits until the dispatcher has delivered every request and the service is
+ * quiet again, so that its background work lands in its own CPU figures and not in the next variant's
+ * latency ("with drain": the round's reserves over its time plus that drain).
  *
- * Diagnostic variants (not in the default set): f-sa (floor + search attributes at start), f-upsert
- * (floor + upsert), f-timer (floor + timer), f-nosa (shape without the start attributes), db-prisma
- * (`db` on PrismaUnitOfWork, to compare the two units of work in one run). Per level
- * it also prints the reserve activity's own duration inside the worker, and CPU ms per request of
- * this process (plus the service process for `http`), the Temporal server and Postgres (from /proc,
- * Linux; the servers' columns include anything else using them meanwhile).
+ * Open loop (`db` mode at `--rates`, workflow mode at `--workflow-rates`, `--seconds` each): reserves
+ * sent at a constant arrival rate whatever the answers do, latency counted from each request's
+ * scheduled start (no coordinated omission). The commit → workflow-started lag is exact per order: the
+ * reservation's createdAt (written in the reserve transaction) against the workflow's start time in
+ * Temporal (visibility), beside the service's own histogram. After each step the bench measures how
+ * long the dispatcher needs until no request is left undelivered.
  *
- * Loopback only: it refuses a DATABASE_URL or TEMPORAL_ADDRESS that is not 127.0.0.1/localhost. It
- * creates (and drops) its own database and task queue; its workflows are terminated at the end.
+ * CPU (from /proc, Linux): the service processes, the Temporal dev server, the Postgres backends of the
+ * bench's databases, Postgres's shared background processes, this process, and whatever else the
+ * machine did ("other": shared servers, other users).
+ *
+ * Prints one markdown report (closed loop, open loop, CPU split, the issue's targets as PASS/MISS);
+ * `--json` writes every figure, which `npx tsx bench/chart.ts` draws as docs/reserve-latency.svg.
+ * `--cpu-prof DIR` writes a V8 CPU profile of the `db`-mode service's main thread over the open-loop
+ * steps into DIR (bench/lib/cpuProfilePreload.cjs; summarise it with bench/profile-summary.ts).
+ *
+ * Temporal: by default a dev server of the bench's own (bench/lib/devServer.ts: a fresh SQLite file under
+ * .data/bench-reserve, the flags and environment of scripts/services.sh), stopped at the end, so that no
+ * run pays for an earlier run's history or its terminate jobs; `--temporal shared` uses TEMPORAL_ADDRESS
+ * instead and terminates the run's workflows there at the end.
+ *
+ * Loopback only (it refuses a DATABASE_URL, TEMPORAL_ADDRESS or AMQP_URL elsewhere); bounded counts and
+ * times; stops by itself. It creates and drops its own databases and vhosts.
  */
-import { randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { WithStartWorkflowOperation, type Client } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
-import { asFunction } from 'awilix';
-import { Client as PgClient } from 'pg';
-import { jwtSettingsFrom, mintToken } from '../src/adapters/http/auth';
-import { applyMigrations } from '../src/adapters/prisma/MigrationApplier';
-import { PrismaUnitOfWork } from '../src/adapters/prisma/PrismaUnitOfWork';
-import { TemporalOrderSignals } from '../src/adapters/temporal/TemporalOrderSignals';
-import { TemporalReservationOrchestrator } from '../src/adapters/temporal/TemporalReservationOrchestrator';
+import { Client as PgClient, Pool } from 'pg';
+import { applyMigrations } from '../src/adapters/postgres/MigrationApplier';
 import { createReservationWorker } from '../src/adapters/temporal/worker';
-import type { ReserveOutcome } from '../src/application/contracts';
-import { loadConfig, type Config } from '../src/config';
+import { loadConfig, type Config, type ReserveMode } from '../src/config';
 import { createPersistenceContainer } from '../src/container/persistence';
 import { registerTemporal } from '../src/container/temporal';
-import { ServiceProcess } from '../test/support/serviceProcess';
-import { reservationWorkflowId, SearchAttributeKeys } from '../workflows/shared';
-import type { reservationWorkflow } from '../workflows/reservation';
-import { floorReserve, type FloorInput, type floorWorkflow } from './workflows';
-
-type Variant =
-  | 'floor'
-  | 'shape'
-  | 'local'
-  | 'regular'
-  | 'db'
-  | 'db-prisma'
-  | 'http'
-  | 'f-sa'
-  | 'f-upsert'
-  | 'f-timer'
-  | 'f-nosa';
-const ALL_VARIANTS: Variant[] = ['floor', 'shape', 'local', 'regular', 'db', 'http'];
-const DIAGNOSTIC_VARIANTS: Variant[] = ['f-sa', 'f-upsert', 'f-timer', 'f-nosa', 'db-prisma'];
+import { reservationWorkflowId } from '../workflows/shared';
+import { BenchDevServer } from './lib/devServer';
+import { cpuBetween, CpuProbe, type CpuReading } from './reserve/cpu';
+import {
+  CLOSED_VARIANTS,
+  evaluateTargets,
+  markdown,
+  type BenchReport,
+  type ClosedResult,
+  type ClosedVariant,
+  type CpuWindow,
+  type OpenResult,
+} from './reserve/report';
+import {
+  BenchService,
+  bucketDelta,
+  createVhost,
+  DISPATCH_LAG_HISTOGRAM,
+  histogramBuckets,
+  LAYOUT_ROLES,
+  type ServiceLayout,
+} from './reserve/service';
+import { histogramQuantile, latency, msText, sleep } from './reserve/stats';
+import { floorReserve, type floorWorkflow } from './workflows';
 
 interface Args {
   requests: number;
   levels: number[];
-  rounds: number;
-  settle: number;
-  variants: Variant[];
+  rates: number[];
+  workflowRates: number[];
+  seconds: number;
+  variants: ClosedVariant[];
   json?: string;
-  keepDb: boolean;
+  cpuProf?: string;
   skus: number;
-  unitOfWork: 'pg' | 'prisma';
+  keepDb: boolean;
+  layout: ServiceLayout;
+  temporal: 'own' | 'shared';
 }
 
 function parseArgs(argv: string[]): Args {
@@ -85,25 +106,45 @@ function parseArgs(argv: string[]): Args {
     const i = argv.indexOf(`--${name}`);
     return i >= 0 ? argv[i + 1] : undefined;
   };
+  const list = (v: string | undefined, def: string) =>
+    (v ?? def)
+      .split(',')
+      .filter((x) => x !== '' && x !== 'none')
+      .map(Number);
   const args: Args = {
-    requests: Number(get('requests') ?? 1000),
-    levels: (get('levels') ?? '1,8,32').split(',').map(Number),
-    rounds: Number(get('rounds') ?? 100),
-    settle: Number(get('settle') ?? 60),
-    variants: (get('variants')?.split(',') as Variant[] | undefined) ?? ALL_VARIANTS,
+    requests: Number(get('requests') ?? 300),
+    levels: list(get('levels'), '1,8,32,64'),
+    rates: list(get('rates'), '10,30,100,300'),
+    workflowRates: list(get('workflow-rates'), '10,30'),
+    seconds: Number(get('seconds') ?? 20),
+    variants: (get('variants')?.split(',') as ClosedVariant[] | undefined) ?? [...CLOSED_VARIANTS],
     json: get('json'),
-    keepDb: argv.includes('--keep-db'),
+    cpuProf: get('cpu-prof'),
     skus: Number(get('skus') ?? 64),
-    unitOfWork: (get('unit-of-work') ?? 'pg') as Args['unitOfWork'],
+    keepDb: argv.includes('--keep-db'),
+    layout: (get('layout') ?? 'split') as ServiceLayout,
+    temporal: (get('temporal') ?? 'own') as Args['temporal'],
   };
-  if (!['pg', 'prisma'].includes(args.unitOfWork)) throw new Error('--unit-of-work: pg or prisma');
-  if (args.requests < 1 || args.requests > 2000)
+  if (!Number.isInteger(args.requests) || args.requests < 1 || args.requests > 2000)
     throw new Error('--requests must be 1..2000 (a bounded run)');
   if (args.levels.some((l) => !Number.isInteger(l) || l < 1 || l > 64))
     throw new Error('--levels: integers 1..64');
-  if (args.variants.some((v) => !ALL_VARIANTS.includes(v) && !DIAGNOSTIC_VARIANTS.includes(v)))
-    throw new Error(`--variants: ${ALL_VARIANTS.join(',')}`);
+  if ([...args.rates, ...args.workflowRates].some((r) => !(r >= 1 && r <= 500)))
+    throw new Error('--rates / --workflow-rates: reserves per second, 1..500');
+  if (!(args.seconds >= 1 && args.seconds <= 60)) throw new Error('--seconds: 1..60');
+  if (args.variants.some((v) => !CLOSED_VARIANTS.includes(v)))
+    throw new Error(`--variants: some of ${CLOSED_VARIANTS.join(',')}`);
+  if (!Number.isInteger(args.skus) || args.skus < 1 || args.skus > 1000) throw new Error('--skus: 1..1000');
+  if (!(args.layout in LAYOUT_ROLES)) throw new Error('--layout: split or single');
+  if (!['own', 'shared'].includes(args.temporal)) throw new Error('--temporal: own or shared');
   return args;
+}
+
+const began = performance.now();
+/** Progress lines carry the time since start, so a run's phases can be budgeted. */
+function log(line: string): void {
+  const s = Math.round((performance.now() - began) / 1000);
+  console.log(`[${String(Math.floor(s / 60)).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}] ${line}`);
 }
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
@@ -113,187 +154,119 @@ function assertLoopback(what: string, address: string): void {
     throw new Error(`${what} must point at this machine (got ${host}): benchmarks run locally only`);
 }
 
-/**
- * CPU time (ms) used so far by each process whose command line matches (or whose pid is given), from
- * /proc (Linux; empty elsewhere). Includes other users of the same servers, so read it on a quiet
- * machine.
- */
-function processCpuMs(match: RegExp | number): Map<string, number> {
-  const out = new Map<string, number>();
-  let pids: string[] = [];
-  try {
-    pids = typeof match === 'number' ? [String(match)] : readdirSync('/proc').filter((d) => /^\d+$/.test(d));
-  } catch {
-    return out;
-  }
-  for (const pid of pids) {
-    try {
-      if (typeof match !== 'number') {
-        if (!match.test(readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' '))) continue;
-      }
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      out.set(pid, (Number(fields[11]) + Number(fields[12])) * 10); // USER_HZ is 100 on Linux
-    } catch {
-      // The process ended meanwhile.
-    }
-  }
-  return out;
-}
-/** CPU ms between two readings, per process (one that ended meanwhile is lost, never negative). */
-function cpuDelta(before: Map<string, number>, after: Map<string, number>): number {
-  let ms = 0;
-  for (const [pid, now] of after) ms += Math.max(0, now - (before.get(pid) ?? 0));
-  return ms;
-}
-const TEMPORAL_SERVER = /temporal server start-dev/;
-const POSTGRES = /^postgres|\/postgres /;
-/** The `http` variant's service process, when running: its CPU counts with this process's. */
-let servicePid: number | undefined;
-
-interface Stats {
-  n: number;
-  errors: number;
-  p50: number;
-  p95: number;
-  p99: number;
-  max: number;
-  throughput: number;
-  /** This process's CPU time over wall time (1.0 = one core busy). */
-  cpu: number;
-  /** CPU ms per request: this process (client + worker), the Temporal server, Postgres. */
-  cpuPerRequest?: { bench: number; temporal: number; postgres: number };
-}
-
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-}
-
-function summarize(latencies: number[], errors: number, elapsedMs: number, cpuMs: number): Stats {
-  const sorted = [...latencies].sort((a, b) => a - b);
-  return {
-    n: latencies.length,
-    errors,
-    p50: percentile(sorted, 50),
-    p95: percentile(sorted, 95),
-    p99: percentile(sorted, 99),
-    max: sorted[sorted.length - 1] ?? NaN,
-    throughput: (latencies.length / elapsedMs) * 1000,
-    cpu: cpuMs / elapsedMs,
-  };
-}
-
-interface Sample {
-  latencies: number[];
-  errors: number;
-  elapsedMs: number;
-  cpuMs: number;
-  temporalCpuMs: number;
-  postgresCpuMs: number;
-  firstError?: unknown;
-}
-
-/** `count` calls with at most `concurrency` in flight; each call's latency in ms. */
-async function pool(count: number, concurrency: number, call: (i: number) => Promise<void>): Promise<Sample> {
-  const latencies: number[] = [];
-  let errors = 0;
-  let firstError: unknown;
-  let next = 0;
-  const cpu0 = process.cpuUsage();
-  const service0 = servicePid ? processCpuMs(servicePid) : new Map<string, number>();
-  const temporal0 = processCpuMs(TEMPORAL_SERVER);
-  const postgres0 = processCpuMs(POSTGRES);
-  const start = performance.now();
-  await Promise.all(
-    Array.from({ length: Math.min(concurrency, count) }, async () => {
-      for (let i = next++; i < count; i = next++) {
-        const t = performance.now();
-        try {
-          await call(i);
-          latencies.push(performance.now() - t);
-        } catch (error) {
-          errors++;
-          firstError ??= error;
-        }
-      }
-    }),
-  );
-  const elapsedMs = performance.now() - start;
-  const cpu = process.cpuUsage(cpu0);
-  return {
-    latencies,
-    errors,
-    elapsedMs,
-    cpuMs: (cpu.user + cpu.system) / 1000 + (servicePid ? cpuDelta(service0, processCpuMs(servicePid)) : 0),
-    temporalCpuMs: cpuDelta(temporal0, processCpuMs(TEMPORAL_SERVER)),
-    postgresCpuMs: cpuDelta(postgres0, processCpuMs(POSTGRES)),
-    firstError,
-  };
-}
-
-function merge(samples: Sample[]): Stats {
-  const sum = (f: (s: Sample) => number) => samples.reduce((a, s) => a + f(s), 0);
-  const stats = summarize(
-    samples.flatMap((s) => s.latencies),
-    sum((s) => s.errors),
-    sum((s) => s.elapsedMs),
-    sum((s) => s.cpuMs),
-  );
-  const n = stats.n + stats.errors;
-  stats.cpuPerRequest = {
-    bench: sum((s) => s.cpuMs) / n,
-    temporal: sum((s) => s.temporalCpuMs) / n,
-    postgres: sum((s) => s.postgresCpuMs) / n,
-  };
-  return stats;
-}
-
-const num = (v: number, digits: number) => (Number.isFinite(v) ? v.toFixed(digits) : '-');
-const ms = (v: number) => num(v, 1);
+/** Longest wait for the dispatcher to deliver a step's backlog. */
+const DRAIN_TIMEOUT_MS = 240_000;
+/** Longest wait for the terminate jobs at the end (they go on on the server after it). */
+const CLEANUP_BUDGET_MS = 180_000;
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
+  let temporal: BenchDevServer | undefined;
+  // Interrupted: exit, which SIGKILLs the service processes (test/support/serviceProcess), after the
+  // bench's own dev server; its databases and vhosts (inventory_bench_<run>*) stay for inspection.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      log(`${signal}: stopping the service processes and the dev server; its databases stay`);
+      temporal?.child.kill('SIGKILL');
+      process.exit(130);
+    });
+  }
+  if (args.temporal === 'own') {
+    temporal = await BenchDevServer.start(join(__dirname, '..', '.data', 'bench-reserve', 'temporal'));
+    // For this process's config and for the service processes it spawns (test/support/serviceProcess).
+    process.env.TEMPORAL_ADDRESS = temporal.address;
+    log(`own Temporal dev server at ${temporal.address} (pid ${temporal.pid})`);
+  }
+  try {
+    await benchmark(args, temporal);
+  } finally {
+    await temporal?.stop();
+  }
+}
+
+async function benchmark(args: Args, temporal: BenchDevServer | undefined): Promise<void> {
   const base = loadConfig({ ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' });
+  const managementUrl = process.env.AMQP_MANAGEMENT_URL ?? 'http://guest:guest@127.0.0.1:15672';
   assertLoopback('TEMPORAL_ADDRESS', base.TEMPORAL_ADDRESS);
   assertLoopback('DATABASE_URL', base.DATABASE_URL);
+  assertLoopback('AMQP_URL', base.AMQP_URL);
+  assertLoopback('AMQP_MANAGEMENT_URL', managementUrl);
 
   const runId = Date.now().toString(36);
-  const dbName = `inventory_bench_${runId}`;
-  const dbUrl = new URL(base.DATABASE_URL);
-  dbUrl.pathname = `/${dbName}`;
+  const modes: ReserveMode[] = [];
+  if (args.variants.includes('http-db') || args.rates.length) modes.push('db');
+  if (args.variants.includes('http-workflow') || args.workflowRates.length) modes.push('workflow');
+  const db = (suffix: string) => `inventory_bench_${runId}${suffix}`;
+  const databases = [db(''), ...modes.map((m) => db(`_${m}`))];
+  const urlOf = (name: string) => {
+    const u = new URL(base.DATABASE_URL);
+    u.pathname = `/${name}`;
+    return u.toString();
+  };
   const admin = new PgClient({ connectionString: base.DATABASE_URL });
   await admin.connect();
-  await admin.query(`CREATE DATABASE "${dbName}"`);
+  const vhosts: { drop(): Promise<void> }[] = [];
   try {
-    await applyMigrations(dbUrl.toString(), join(__dirname, '..', 'prisma', 'migrations'));
-    await run(args, runId, dbName, dbUrl.toString());
+    await admin.query(`CREATE DATABASE "${databases[0]}"`);
+    await applyMigrations(urlOf(databases[0]!), join(__dirname, '..', 'prisma', 'migrations'));
+    for (const name of databases.slice(1))
+      await admin.query(`CREATE DATABASE "${name}" TEMPLATE "${databases[0]}"`);
+    const amqpUrls: Partial<Record<ReserveMode, string>> = {};
+    for (const mode of modes) {
+      const vhost = await createVhost(managementUrl, base.AMQP_URL, `inv_bench_${runId}_${mode}`);
+      vhosts.push(vhost);
+      amqpUrls[mode] = vhost.url;
+    }
+    await run(args, runId, base, databases, temporal?.pid, (mode) => ({
+      url: urlOf(db(`_${mode}`)),
+      amqp: amqpUrls[mode]!,
+    }));
   } finally {
-    if (!args.keepDb) await admin.query(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`);
+    for (const vhost of vhosts) await vhost.drop().catch(() => undefined);
+    if (!args.keepDb) {
+      for (const name of databases) await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    }
     await admin.end();
   }
 }
 
-async function run(args: Args, runId: string, dbName: string, databaseUrl: string): Promise<void> {
+interface ClosedSample {
+  latencies: number[];
+  errors: number;
+  firstError?: string;
+  elapsedMs: number;
+  cpu: CpuWindow;
+  drainMs?: number;
+  drainCpu?: CpuWindow;
+}
+
+async function run(
+  args: Args,
+  runId: string,
+  base: Config,
+  databases: string[],
+  temporalPid: number | undefined,
+  serviceDb: (mode: ReserveMode) => { url: string; amqp: string },
+): Promise<void> {
   const taskQueue = `bench-reserve-${runId}`;
+  const benchUrl = new URL(base.DATABASE_URL);
+  benchUrl.pathname = `/${databases[0]}`;
   const config = loadConfig({
     ...process.env,
     LOG_LEVEL: 'warn',
-    DATABASE_URL: databaseUrl,
+    // The container's orchestrator is then the request path's: the reserve transaction, workflow request included.
+    RESERVE_MODE: 'db',
+    DATABASE_URL: benchUrl.toString(),
     TEMPORAL_TASK_QUEUE: taskQueue,
   });
   const container = registerTemporal(createPersistenceContainer(config));
-  if (args.unitOfWork === 'prisma') {
-    container.register({
-      unitOfWork: asFunction(({ prisma }) => new PrismaUnitOfWork({ prisma })).scoped(),
-    });
-  }
   const skus = Array.from({ length: args.skus }, (_, i) => `BENCH-${String(i).padStart(3, '0')}`);
   for (const sku of skus) {
     const scope = container.createScope();
     await scope.resolve('inventoryService').setLevels({ sku, onHand: 1_000_000 });
     await scope.dispose();
   }
+  const updatePool = new Pool({ connectionString: config.DATABASE_URL, max: config.DATABASE_POOL_SIZE });
 
   Runtime.install({ logger: new DefaultLogger('WARN') });
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
@@ -301,8 +274,6 @@ async function run(args: Args, runId: string, dbName: string, databaseUrl: strin
     workflowsPath: require.resolve('./workflows'),
     logger: new DefaultLogger('WARN'),
   });
-  // Time spent inside reserveStock, per variant (the order id carries the variant's letter).
-  const activityMs: Record<string, number[]> = {};
   const worker = await createReservationWorker({
     container,
     connection,
@@ -310,327 +281,507 @@ async function run(args: Args, runId: string, dbName: string, databaseUrl: strin
     taskQueue,
     workflowBundle,
     extraActivities: { noop: async () => undefined },
-    workerOptions: {
-      interceptors: {
-        activity: [
-          (ctx) => ({
-            inbound: {
-              async execute(input, next) {
-                const t = performance.now();
-                try {
-                  return await next(input);
-                } finally {
-                  const orderId = (input.args[0] as { orderId?: string } | undefined)?.orderId ?? '';
-                  const letter = /-([LR])\d+$/.exec(orderId)?.[1];
-                  if (ctx.info.activityType === 'reserveStock' && letter) {
-                    (activityMs[letter] ??= []).push(performance.now() - t);
-                  }
-                }
-              },
-            },
-          }),
-        ],
-      },
-    },
   });
   const running = worker.run();
   const client: Client = container.resolve('temporalClient');
-  const local = container.resolve('orchestrator');
-  const regular = new TemporalReservationOrchestrator({
-    client,
-    taskQueue,
-    releaseDirectly: async () => ({ kind: 'not-found' }),
-    activities: { interactive: 'regular', background: 'regular' },
-  });
-  const localBackground = new TemporalReservationOrchestrator({
-    client,
-    taskQueue,
-    releaseDirectly: async () => ({ kind: 'not-found' }),
-    activities: { interactive: 'local', background: 'local' },
-  });
-  const signals = new TemporalOrderSignals({ client });
-  const started: string[] = [];
-  const http = args.variants.includes('http') ? await startHttpService(config, runId) : undefined;
+  const orchestrator = container.resolve('orchestrator');
+
+  const services: Partial<Record<ReserveMode, BenchService>> = {};
+  const probe = new CpuProbe(databases, temporalPid);
+  const report: BenchReport = {
+    runId,
+    startedAt: new Date().toISOString(),
+    machine: { cpus: cpus().length, loadBefore: loadavg() },
+    args,
+    command: `npm run bench:reserve -- ${process.argv.slice(2).join(' ')}`.trim(),
+    commit: gitCommit(),
+    closed: {},
+    open: [],
+    targets: [],
+  };
   let seq = 0;
   const sku = () => skus[seq % skus.length]!;
-  const expectReserved = (o: ReserveOutcome) => {
-    if (o.kind !== 'reserved') throw new Error(`reserve answered ${o.kind}`);
-  };
-
-  const floorCall = async (shape: boolean, input: FloorInput = { shape }, startSa = shape) => {
-    const workflowId = `bench-floor-${runId}-${seq++}`;
-    started.push(workflowId);
-    await client.workflow.executeUpdateWithStart(floorReserve, {
-      args: [{}],
-      startWorkflowOperation: new WithStartWorkflowOperation<typeof floorWorkflow>('floorWorkflow', {
-        workflowId,
-        taskQueue,
-        args: [input],
-        workflowIdConflictPolicy: 'USE_EXISTING',
-        ...(startSa
-          ? {
-              typedSearchAttributes: [
-                { key: SearchAttributeKeys.orderId, value: workflowId },
-                { key: SearchAttributeKeys.status, value: 'PENDING' },
-              ],
-            }
-          : {}),
-      }),
-    });
-  };
-  /** The use case alone, on the container's unit of work or on PrismaUnitOfWork. */
-  const dbCall = async (prisma: boolean) => {
-    const scope = container.createScope();
-    if (prisma) {
-      scope.register({
-        unitOfWork: asFunction(({ prisma: client }) => new PrismaUnitOfWork({ prisma: client })).scoped(),
-      });
-    }
-    try {
-      const orderId = `bench-${runId}-D${seq++}`;
-      expectReserved(
-        await scope
-          .resolve('inventoryService')
-          .reserve({ orderId, lines: [{ sku: sku(), quantity: 1 }], ttlSeconds: 3600 }),
-      );
-    } finally {
-      await scope.dispose();
-    }
-  };
-  const calls: Record<Variant, () => Promise<void>> = {
-    floor: () => floorCall(false),
-    shape: () => floorCall(true),
-    'f-sa': () => floorCall(false, {}, true),
-    'f-upsert': () => floorCall(false, { upsert: true }),
-    'f-timer': () => floorCall(false, { timer: true }),
-    'f-nosa': () => floorCall(false, { shape: true }, false),
-    local: async () => {
-      const orderId = `bench-${runId}-L${seq++}`;
-      started.push(reservationWorkflowId(orderId));
-      expectReserved(
-        await local.reserve({ orderId, lines: [{ sku: sku(), quantity: 1 }], ttlSeconds: 3600 }),
-      );
-    },
-    regular: async () => {
-      const orderId = `bench-${runId}-R${seq++}`;
-      started.push(reservationWorkflowId(orderId));
-      expectReserved(
-        await regular.reserve({ orderId, lines: [{ sku: sku(), quantity: 1 }], ttlSeconds: 3600 }),
-      );
-    },
-    http: async () => {
-      const orderId = `bench-${runId}-H${seq++}`;
-      started.push(reservationWorkflowId(orderId));
-      await http!.reserve(sku(), orderId);
-    },
-    db: () => dbCall(false),
-    'db-prisma': () => dbCall(true),
-  };
-
-  const results: Record<string, Record<string, Stats>> = {};
-  const raw: Record<string, Record<string, number[][]>> = {};
   try {
-    console.log(`warming up (task queue ${taskQueue}, database ${dbName})`);
-    for (const v of args.variants) await pool(30, 4, () => calls[v]());
-    activityMs.L = [];
-    activityMs.R = [];
-
-    for (const level of args.levels) {
-      // At least 4 × callers per round: mostly steady state, not one burst of simultaneous starts.
-      const rounds = Math.max(2, Math.min(args.rounds, Math.floor(args.requests / (4 * level))));
-      const perRound = Math.ceil(args.requests / rounds);
-      const samples = Object.fromEntries(args.variants.map((v) => [v, [] as Sample[]])) as Record<
-        Variant,
-        Sample[]
-      >;
-      for (let round = 0; round < rounds; round++) {
-        // Rotate the order each round so that drift (server state growing) hits every variant alike.
-        const order = args.variants.map((_, i) => args.variants[(i + round) % args.variants.length]!);
-        for (const v of order) {
-          const sample = await pool(perRound, level, () => calls[v]());
-          if (sample.firstError) console.warn(`  ${v}@${level}: ${String(sample.firstError)}`);
-          samples[v].push(sample);
-        }
-      }
-      results[`c${level}`] = Object.fromEntries(args.variants.map((v) => [v, merge(samples[v])]));
-      raw[`c${level}`] = Object.fromEntries(
-        args.variants.map((v) => [
-          v,
-          samples[v].map((x) => x.latencies.map((l) => Math.round(l * 100) / 100)),
-        ]),
-      );
-      for (const [letter, name] of [
-        ['L', 'activity(local)'],
-        ['R', 'activity(regular)'],
-      ] as const) {
-        if (activityMs[letter]?.length)
-          results[`c${level}`]![name] = summarize(activityMs[letter]!, 0, NaN, 0);
-        activityMs[letter] = [];
-      }
-      printLevel(level, results[`c${level}`]!);
-    }
-    printSummary(results, args.levels);
-
-    results.settle = await measureSettle(
-      args.settle,
-      { local: localBackground, regular },
-      signals,
-      client,
-      sku,
-      started,
-      runId,
+    const modes = (['db', 'workflow'] as const).filter(
+      (m) => args.variants.includes(`http-${m}`) || (m === 'db' ? args.rates : args.workflowRates).length,
     );
-    printSettle(results.settle);
-    if (args.json) writeFileSync(args.json, JSON.stringify({ runId, args, results, raw }));
-  } finally {
-    console.log(`terminating ${started.length} benchmark workflows...`);
-    await pool(started.length, 16, async (i) => {
-      await client.workflow
-        .getHandle(started[i]!)
-        .terminate('benchmark finished')
-        .catch(() => undefined);
-    });
-    await http?.stop();
-    await worker.shutdown();
-    await running.catch(() => undefined);
-    await connection.close();
-    await container.dispose();
-  }
-}
-
-function printLevel(level: number, stats: Record<string, Stats>): void {
-  console.log(`\nconcurrency ${level}`);
-  console.log(
-    'variant           n     err  p50(ms)  p95(ms)  p99(ms)  max(ms)  req/s  CPU ms/request: bench temporal postgres',
-  );
-  for (const [v, s] of Object.entries(stats)) {
-    console.log(
-      `${v.padEnd(17)} ${String(s.n).padEnd(5)} ${String(s.errors).padEnd(4)} ${ms(s.p50).padStart(7)}  ${ms(s.p95).padStart(7)}  ${ms(s.p99).padStart(7)}  ${ms(s.max).padStart(7)}  ${num(s.throughput, 0).padStart(5)}  ${s.cpuPerRequest ? ['bench', 'temporal', 'postgres'].map((k) => num(s.cpuPerRequest![k as 'bench'], 1).padStart(k.length + (k === 'bench' ? 16 : 1))).join('') : ''}`,
+    if (modes.length)
+      log(`starting the service in ${modes.join(' and ')} mode (database ${databases[0]}_*)...`);
+    await Promise.all(
+      modes.map(async (mode) => {
+        const { url, amqp } = serviceDb(mode);
+        const cpuProf = mode === 'db' && args.cpuProf ? resolve(args.cpuProf) : undefined;
+        services[mode] = await BenchService.start({
+          mode,
+          config,
+          databaseUrl: url,
+          amqpUrl: amqp,
+          taskQueue: `bench-reserve-${runId}-${mode}`,
+          layout: args.layout,
+          env: {
+            // Queueing in the closed loop at 32-64 callers shows as latency, as it does for the floor, not as 503.
+            ...(mode === 'workflow' ? { REQUEST_DEADLINE_MS: '60000' } : {}),
+            ...(cpuProf
+              ? {
+                  NODE_OPTIONS: `--require ${join(__dirname, 'lib', 'cpuProfilePreload.cjs')}`,
+                  CPU_PROFILE_DIR: cpuProf,
+                }
+              : {}),
+          },
+        });
+        for (const s of skus) await services[mode]!.setLevels(s, 1_000_000);
+        const started = services[mode]!;
+        probe.watchService(`api:${mode}`, started.pid);
+        if (started.workerPid !== started.pid) probe.watchService(`worker:${mode}`, started.workerPid);
+      }),
     );
-  }
-  const floor = stats.floor;
-  for (const v of ['shape', 'local', 'regular'] as const) {
-    const real = stats[v];
-    if (floor && real) {
-      console.log(
-        `  ${v}/floor: p50 ×${(real.p50 / floor.p50).toFixed(2)}, p99 ×${(real.p99 / floor.p99).toFixed(2)}, throughput ×${(real.throughput / floor.throughput).toFixed(2)}`,
-      );
-    }
-  }
-  if (stats.http) {
-    console.log(
-      `  http (POST /inventory/:sku/reserve, SLA < 50 ms): p50 ${ms(stats.http.p50)}, p95 ${ms(stats.http.p95)}, p99 ${ms(stats.http.p99)} ms`,
-    );
-  }
-}
 
-/** The issue's table: floor vs the real path (and HTTP) per level, ready for docs/temporal.md. */
-function printSummary(results: Record<string, Record<string, Stats>>, levels: number[]): void {
-  const triple = (s: Stats | undefined) => (s ? `${ms(s.p50)} / ${ms(s.p95)} / ${ms(s.p99)}` : '-');
-  const ratio = (a: Stats | undefined, b: Stats | undefined, k: 'p50' | 'p99') =>
-    a && b ? `×${(a[k] / b[k]).toFixed(2)}` : '-';
-  console.log(
-    '\n| callers | floor p50 / p95 / p99 (ms) | local p50 / p95 / p99 | local ÷ floor p50, p99 | http p50 / p95 / p99 |',
-  );
-  console.log(
-    '| ------- | -------------------------- | --------------------- | --------------------- | -------------------- |',
-  );
-  for (const level of levels) {
-    const r = results[`c${level}`] ?? {};
-    console.log(
-      `| ${level} | ${triple(r.floor)} | ${triple(r.local)} | ${ratio(r.local, r.floor, 'p50')}, ${ratio(r.local, r.floor, 'p99')} | ${triple(r.http)} |`,
-    );
-  }
-}
-
-/**
- * The real service (src/main/index.ts, roles api and worker, its own task queue) on the bench's
- * database, and a client of its reserve endpoint with a token it accepts.
- */
-async function startHttpService(config: Config, runId: string) {
-  const secret = randomBytes(32).toString('hex');
-  const jwt = { AUTH_JWT_ISSUER: config.AUTH_JWT_ISSUER, AUTH_JWT_AUDIENCE: config.AUTH_JWT_AUDIENCE };
-  const service = await ServiceProcess.start({
-    databaseUrl: config.DATABASE_URL,
-    amqpUrl: config.AMQP_URL,
-    jwtSecret: secret,
-    taskQueue: `bench-http-${runId}`,
-    env: { ROLES: 'api,worker', DATABASE_POOL_SIZE: String(config.DATABASE_POOL_SIZE), ...jwt },
-  });
-  servicePid = service.pid;
-  const token = await mintToken(jwtSettingsFrom({ AUTH_JWT_SECRET: secret, ...jwt }), {
-    scopes: ['inventory:reserve'],
-    ttlSeconds: 6 * 3600,
-    subject: 'bench',
-  });
-  return {
-    async reserve(sku: string, orderId: string): Promise<void> {
-      const res = await fetch(`${service.url}/inventory/${encodeURIComponent(sku)}/reserve`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ orderId, quantity: 1, ttlSeconds: 3600 }),
-      });
-      const body = await res.text();
-      if (res.status !== 201) throw new Error(`reserve answered HTTP ${res.status}: ${body.slice(0, 200)}`);
-    },
-    async stop(): Promise<void> {
-      servicePid = undefined;
-      await service.stop({ expectExitCode: null });
-    },
-  };
-}
-
-/**
- * The steps nobody waits for synchronously, local vs regular activities: cancel (release) and confirm,
- * from the signal to the workflow's completion; and the HTTP release update (interactive placement).
- */
-async function measureSettle(
-  count: number,
-  orchestrators: Record<'local' | 'regular', TemporalReservationOrchestrator>,
-  signals: TemporalOrderSignals,
-  client: Client,
-  sku: () => string,
-  started: string[],
-  runId: string,
-): Promise<Record<string, Stats>> {
-  const out: Record<string, Stats> = {};
-  let n = 0;
-  for (const [placement, orchestrator] of Object.entries(orchestrators)) {
-    for (const step of ['cancel', 'confirm', 'release-update'] as const) {
-      const orders = Array.from({ length: count }, () => `bench-${runId}-S${placement[0]}${n++}`);
-      await pool(orders.length, 8, async (i) => {
-        started.push(reservationWorkflowId(orders[i]!));
-        const o = await orchestrator.reserve({
-          orderId: orders[i]!,
+    const httpCall = (mode: ReserveMode) => async () => {
+      const service = services[mode]!;
+      const answer = await service.send(service.reserveRequest(sku(), `b-${runId}-${mode[0]}${seq++}`));
+      if (answer.status !== 201) throw new Error(`HTTP ${answer.status}: ${answer.body.slice(0, 200)}`);
+    };
+    const calls: Record<ClosedVariant, () => Promise<void>> = {
+      'http-db': httpCall('db'),
+      'http-workflow': httpCall('workflow'),
+      txn: async () => {
+        const outcome = await orchestrator.reserve({
+          orderId: `b-${runId}-t${seq++}`,
           lines: [{ sku: sku(), quantity: 1 }],
           ttlSeconds: 3600,
         });
-        if (o.kind !== 'reserved') throw new Error(o.kind);
-      });
-      const sample = await pool(orders.length, 8, async (i) => {
-        const orderId = orders[i]!;
-        const handle = client.workflow.getHandle<typeof reservationWorkflow>(reservationWorkflowId(orderId));
-        if (step === 'cancel') await signals.cancel(orderId);
-        if (step === 'confirm') await signals.confirm(orderId);
-        if (step === 'release-update') {
-          await orchestrator.release({ orderId, reason: 'released' });
-          return;
+        if (outcome.kind !== 'reserved') throw new Error(`reserve answered ${outcome.kind}`);
+      },
+      update: async () => {
+        const result = await updatePool.query({
+          name: 'bench-conditional-update',
+          text: 'UPDATE stock_levels SET reserved = reserved + $1 WHERE sku = $2 AND on_hand - reserved >= $1',
+          values: [1, sku()],
+        });
+        if (result.rowCount !== 1) throw new Error('the conditional UPDATE changed no row');
+      },
+      floor: async () => {
+        const workflowId = `bench-floor-${runId}-${seq++}`;
+        await client.workflow.executeUpdateWithStart(floorReserve, {
+          args: [{}],
+          startWorkflowOperation: new WithStartWorkflowOperation<typeof floorWorkflow>('floorWorkflow', {
+            workflowId,
+            taskQueue,
+            args: [],
+            workflowIdConflictPolicy: 'USE_EXISTING',
+          }),
+        });
+      },
+    };
+
+    /** `db` mode: until every workflow request is delivered and the service has gone quiet. */
+    const settle = async (): Promise<{ drainMs: number; peak: number; cpu: CpuWindow }> => {
+      const service = services.db;
+      const c0 = probe.read();
+      const t0 = performance.now();
+      let peak = 0;
+      let drainMs = NaN;
+      if (service) {
+        for (;;) {
+          const backlog = await service.backlog();
+          peak = Math.max(peak, backlog);
+          if (backlog === 0) {
+            drainMs = performance.now() - t0;
+            break;
+          }
+          if (performance.now() - t0 > DRAIN_TIMEOUT_MS) break;
+          await sleep(50);
         }
-        await handle.result();
-      });
-      out[`${step}/${placement}`] = merge([sample]);
+        // The started workflows' first tasks still run in the worker after delivery.
+        for (let i = 0; i < 40; i++) {
+          const a = probe.read();
+          await sleep(250);
+          const d = cpuBetween(a, probe.read());
+          if ((d.ms['worker:db'] ?? d.ms['api:db'] ?? 0) / d.wallMs < 0.1) break;
+        }
+      }
+      return { drainMs, peak, cpu: cpuBetween(c0, probe.read()) };
+    };
+
+    /** `count` calls with at most `concurrency` in flight. */
+    const closedLoop = async (
+      variant: ClosedVariant,
+      count: number,
+      concurrency: number,
+    ): Promise<ClosedSample> => {
+      const latencies: number[] = [];
+      let errors = 0;
+      let firstError: string | undefined;
+      let next = 0;
+      const c0: CpuReading = probe.read();
+      const start = performance.now();
+      await Promise.all(
+        Array.from({ length: Math.min(concurrency, count) }, async () => {
+          for (let i = next++; i < count; i = next++) {
+            const t = performance.now();
+            try {
+              await calls[variant]();
+              latencies.push(performance.now() - t);
+            } catch (error) {
+              errors++;
+              firstError ??= String(error);
+            }
+          }
+        }),
+      );
+      const elapsedMs = performance.now() - start;
+      const sample: ClosedSample = {
+        latencies,
+        errors,
+        firstError,
+        elapsedMs,
+        cpu: cpuBetween(c0, probe.read()),
+      };
+      if (variant === 'http-db') {
+        const s = await settle();
+        sample.drainMs = s.drainMs;
+        sample.drainCpu = s.cpu;
+      }
+      return sample;
+    };
+
+    if (args.levels.length) {
+      log('warming up...');
+      for (const v of args.variants) await closedLoop(v, 30, 4);
     }
+    for (const level of args.levels) {
+      // At least 2 × callers per round, at most 5 rounds: mostly steady state, not one burst.
+      const rounds = Math.max(1, Math.min(5, Math.floor(args.requests / (2 * level))));
+      const perRound = Math.ceil(args.requests / rounds);
+      const samples = Object.fromEntries(args.variants.map((v) => [v, [] as ClosedSample[]]));
+      for (let round = 0; round < rounds; round++) {
+        const order = args.variants.map((_, i) => args.variants[(i + round) % args.variants.length]!);
+        for (const v of order) {
+          const sample = await closedLoop(v, perRound, level);
+          if (sample.firstError) console.warn(`  ${v}@${level}: ${sample.firstError}`);
+          samples[v]!.push(sample);
+        }
+      }
+      report.closed[`c${level}`] = Object.fromEntries(
+        args.variants.map((v) => [v, mergeClosed(samples[v]!)]),
+      );
+      const line = args.variants
+        .map((v) => {
+          const s = report.closed[`c${level}`]![v]!;
+          return `${v} ${msText(s.p50)}/${msText(s.p99)} ms ${s.throughput.toFixed(0)}/s`;
+        })
+        .join(' · ');
+      log(`closed loop, ${level} callers: ${line}`);
+    }
+
+    for (const [mode, rates] of [
+      ['db', args.rates],
+      ['workflow', args.workflowRates],
+    ] as const) {
+      const service = services[mode];
+      if (!service || rates.length === 0) continue;
+      const orders: { orderId: string; createdAt?: number }[][] = [];
+      // --cpu-prof: the db-mode service's main thread, over the open-loop steps and their drains.
+      const profiled = mode === 'db' && args.cpuProf !== undefined;
+      if (profiled) for (const pid of service.pids) process.kill(pid, 'SIGUSR2');
+      for (const rate of rates) {
+        if (mode === 'db') await settle();
+        const before = mode === 'db' ? histogramBuckets(await service.metrics(), DISPATCH_LAG_HISTOGRAM) : [];
+        const { result, committed } = await openLoop(
+          service,
+          rate,
+          args.seconds,
+          probe,
+          sku,
+          `b-${runId}-${mode[0]}o${rate}-`,
+        );
+        const s = mode === 'db' ? await settle() : { drainMs: 0, peak: 0, cpu: { wallMs: 0, ms: {} } };
+        result.drainMs = s.drainMs;
+        result.peakBacklog = Math.max(result.peakBacklog, s.peak);
+        result.cpu.drain = s.cpu;
+        if (mode === 'db') {
+          const delta = bucketDelta(
+            before,
+            histogramBuckets(await service.metrics(), DISPATCH_LAG_HISTOGRAM),
+          );
+          const n = delta.at(-1)?.count ?? 0;
+          result.lagHistogram = {
+            n,
+            p50: histogramQuantile(delta, 0.5) * 1000,
+            p99: histogramQuantile(delta, 0.99) * 1000,
+          };
+        }
+        report.open.push(result);
+        orders.push(committed);
+        log(
+          `open loop, ${mode} mode, ${rate}/s: HTTP ${msText(result.http.p50)}/${msText(result.http.p99)} ms, ` +
+            `${result.errors} errors, peak backlog ${result.peakBacklog}, drained in ${(result.drainMs / 1000).toFixed(1)} s`,
+        );
+      }
+      if (profiled) for (const pid of service.pids) process.kill(pid, 'SIGUSR2');
+      if (mode === 'db')
+        await addExactLag(
+          client,
+          service.taskQueue,
+          report.open.filter((o) => o.mode === 'db'),
+          orders,
+        );
+    }
+  } finally {
+    report.machine.loadAfter = loadavg();
+    log(`stopping the services${temporalPid === undefined ? ' and terminating the workflows' : ''}...`);
+    for (const service of Object.values(services)) await service.stop();
+    // The bench's own dev server goes with its workflows; on a shared one they are terminated.
+    report.cleanup =
+      temporalPid === undefined
+        ? await terminateRunning(
+            client,
+            config.TEMPORAL_NAMESPACE,
+            [taskQueue, ...Object.values(services).map((s) => s.taskQueue)],
+            runId,
+            CLEANUP_BUDGET_MS,
+          )
+        : undefined;
+    await worker.shutdown();
+    await running.catch(() => undefined);
+    await connection.close();
+    await updatePool.end();
+    await container.dispose();
   }
-  return out;
+  report.finishedAt = new Date().toISOString();
+  report.targets = evaluateTargets(report);
+  console.log(`\n${markdown(report)}\n`);
+  console.log(
+    `load average ${report.machine.loadBefore.map((l) => l.toFixed(1)).join(' ')} before, ` +
+      `${report.machine.loadAfter!.map((l) => l.toFixed(1)).join(' ')} after; ` +
+      (report.cleanup
+        ? `${report.cleanup.terminated} workflows terminated in ${(report.cleanup.ms / 1000).toFixed(1)} s` +
+          (report.cleanup.left
+            ? `, ${report.cleanup.left} left to Temporal's batch jobs, which finish by themselves`
+            : '')
+        : "the bench's own dev server stopped with its workflows"),
+  );
+  if (args.json) writeFileSync(args.json, JSON.stringify(report, null, 1));
 }
 
-function printSettle(stats: Record<string, Stats>): void {
-  console.log('\nsettle steps at concurrency 8 (signal → workflow completed; release-update: the HTTP call)');
-  console.log('step/placement          n     p50(ms)  p99(ms)  req/s');
-  for (const [k, s] of Object.entries(stats)) {
-    console.log(
-      `${k.padEnd(23)} ${String(s.n).padEnd(5)} ${ms(s.p50).padStart(7)}  ${ms(s.p99).padStart(7)}  ${s.throughput.toFixed(0).padStart(5)}`,
+function gitCommit(): string | undefined {
+  try {
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
+  } catch {
+    return undefined;
+  }
+}
+
+function mergeClosed(samples: ClosedSample[]): ClosedResult {
+  const sum = (f: (s: ClosedSample) => number) => samples.reduce((a, s) => a + f(s), 0);
+  const l = latency(
+    samples.flatMap((s) => s.latencies),
+    sum((s) => s.errors),
+  );
+  const elapsedMs = sum((s) => s.elapsedMs);
+  const n = l.n + l.errors || 1;
+  const cpuPerRequest: Record<string, number> = {};
+  for (const s of samples) {
+    for (const w of [s.cpu, s.drainCpu]) {
+      for (const [k, v] of Object.entries(w?.ms ?? {})) cpuPerRequest[k] = (cpuPerRequest[k] ?? 0) + v / n;
+    }
+  }
+  const result: ClosedResult = { ...l, throughput: (l.n / elapsedMs) * 1000, cpuPerRequest };
+  if (samples.some((s) => s.drainMs !== undefined)) {
+    result.drainMs = sum((s) => s.drainMs ?? NaN);
+    result.sustained = (l.n / (elapsedMs + result.drainMs)) * 1000;
+  }
+  return result;
+}
+
+/**
+ * Reserves at a constant arrival rate for `seconds`, whatever the answers do: request i is due at
+ * t0 + i / rate and its latency counts from then. In-flight requests are bounded by the pool's
+ * connections; stragglers get 60 s after the last one is due.
+ */
+async function openLoop(
+  service: BenchService,
+  rate: number,
+  seconds: number,
+  probe: CpuProbe,
+  sku: () => string,
+  prefix: string,
+): Promise<{ result: OpenResult; committed: { orderId: string; createdAt?: number }[] }> {
+  const count = Math.round(rate * seconds);
+  const interval = 1000 / rate;
+  const latencies: number[] = [];
+  const launchLags: number[] = [];
+  const committed: { orderId: string; createdAt?: number }[] = [];
+  let errors = 0;
+  let firstError: string | undefined;
+  let peakBacklog = 0;
+  let lastAnswer = 0;
+  const requests = Array.from({ length: count }, (_, i) => {
+    const orderId = `${prefix}${i}`;
+    return { orderId, raw: service.reserveRequest(sku(), orderId) };
+  });
+  const inFlight = new Set<Promise<void>>();
+  const c0 = probe.read();
+  const t0 = performance.now() + 10;
+  const sampler = setInterval(() => {
+    service.backlog().then(
+      (n) => (peakBacklog = Math.max(peakBacklog, n)),
+      () => undefined,
     );
+  }, 500);
+  for (let i = 0; i < count;) {
+    const now = performance.now();
+    for (; i < count && t0 + i * interval <= now; i++) {
+      const due = t0 + i * interval;
+      const { orderId, raw } = requests[i]!;
+      launchLags.push(now - due);
+      const p = service.send(raw).then(
+        (answer) => {
+          lastAnswer = performance.now();
+          if (answer.status === 201) {
+            latencies.push(lastAnswer - due);
+            committed.push({ orderId, createdAt: answer.createdAt });
+          } else {
+            errors++;
+            firstError ??= `HTTP ${answer.status}: ${answer.body.slice(0, 200)}`;
+          }
+        },
+        (error: unknown) => {
+          errors++;
+          firstError ??= String(error);
+        },
+      );
+      inFlight.add(p);
+      void p.finally(() => inFlight.delete(p));
+    }
+    if (i < count) await sleep(Math.max(0, Math.min(t0 + i * interval - performance.now(), 5)));
+  }
+  const stragglers = await Promise.race([
+    Promise.all(inFlight).then(() => 0),
+    sleep(60_000).then(() => inFlight.size),
+  ]);
+  clearInterval(sampler);
+  errors += stragglers;
+  if (stragglers) firstError ??= `${stragglers} requests unanswered 60 s after the step`;
+  const step = cpuBetween(c0, probe.read());
+  return {
+    committed,
+    result: {
+      mode: service.mode,
+      rate,
+      seconds,
+      sent: count,
+      errors,
+      firstError,
+      achieved: (latencies.length / (lastAnswer - t0)) * 1000,
+      http: latency(latencies, errors),
+      launchLag: latency(launchLags),
+      drainMs: 0,
+      peakBacklog,
+      cpu: { step, drain: { wallMs: 0, ms: {} } },
+    },
+  };
+}
+
+/** Commit → workflow started, per order: the reservation's createdAt against Temporal's start time. */
+async function addExactLag(
+  client: Client,
+  taskQueue: string,
+  steps: OpenResult[],
+  orders: { orderId: string; createdAt?: number }[][],
+): Promise<void> {
+  const expected = orders.reduce((a, o) => a + o.length, 0);
+  const started = new Map<string, number>();
+  // Visibility is eventually consistent: read until it knows every order, for at most 30 s.
+  for (let attempt = 0; attempt < 15; attempt++) {
+    started.clear();
+    for await (const wf of client.workflow.list({ query: `TaskQueue = '${taskQueue}'` })) {
+      started.set(wf.workflowId, wf.startTime.getTime());
+    }
+    const known = orders.flat().filter((o) => started.has(reservationWorkflowId(o.orderId))).length;
+    if (known >= expected) break;
+    await sleep(2_000);
+  }
+  steps.forEach((step, i) => {
+    const lags: number[] = [];
+    let missing = 0;
+    for (const o of orders[i] ?? []) {
+      const at = started.get(reservationWorkflowId(o.orderId));
+      if (at === undefined || o.createdAt === undefined) missing++;
+      else lags.push(at - o.createdAt);
+    }
+    step.lag = latency(lags);
+    step.lagMissing = missing;
+  });
+}
+
+/**
+ * Terminates what is still running on the bench's task queues: one server-side batch job per queue
+ * (no round trip per workflow from here), awaited for at most `budgetMs`; whatever is left then, the
+ * job finishes by itself. Falls back to terminating one by one (64 at a time) where batch jobs fail.
+ */
+async function terminateRunning(
+  client: Client,
+  namespace: string,
+  queues: string[],
+  runId: string,
+  budgetMs: number,
+): Promise<{ terminated: number; left: number; ms: number }> {
+  const t0 = performance.now();
+  const query = (queue: string) => `TaskQueue = '${queue}' AND ExecutionStatus = 'Running'`;
+  const jobs: string[] = [];
+  let terminated = 0;
+  for (const [i, queue] of queues.entries()) {
+    const jobId = `bench-reserve-cleanup-${runId}-${i}`;
+    try {
+      await client.workflowService.startBatchOperation({
+        namespace,
+        jobId,
+        reason: 'benchmark finished',
+        visibilityQuery: query(queue),
+        maxOperationsPerSecond: 1000,
+        terminationOperation: { identity: 'bench-reserve' },
+      });
+      jobs.push(jobId);
+    } catch (error) {
+      log(`batch terminate refused (${String(error)}): terminating one by one`);
+      const ids: string[] = [];
+      for await (const wf of client.workflow.list({ query: query(queue) })) ids.push(wf.workflowId);
+      let next = 0;
+      await Promise.all(
+        Array.from({ length: 64 }, async () => {
+          for (let j = next++; j < ids.length; j = next++) {
+            await client.workflow
+              .getHandle(ids[j]!)
+              .terminate('benchmark finished')
+              .then(() => terminated++)
+              .catch(() => undefined);
+          }
+        }),
+      );
+    }
+  }
+  let left = 0;
+  for (;;) {
+    let done = terminated;
+    left = 0;
+    for (const jobId of jobs) {
+      const job = await client.workflowService
+        .describeBatchOperation({ namespace, jobId })
+        .catch(() => undefined);
+      if (!job) {
+        left++;
+        continue;
+      }
+      const total = Number(job.totalOperationCount ?? 0);
+      const complete = Number(job.completeOperationCount ?? 0) + Number(job.failureOperationCount ?? 0);
+      done += complete;
+      // BATCH_OPERATION_STATE_RUNNING = 1
+      if (job.state === 1) left += Math.max(1, total - complete);
+    }
+    if (left === 0 || performance.now() - t0 > budgetMs)
+      return { terminated: done, left, ms: performance.now() - t0 };
+    await sleep(1_000);
   }
 }
 

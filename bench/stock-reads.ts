@@ -8,9 +8,14 @@
  *          `SELECT ... FROM stock_levels ... WHERE sku = $1` on a node-postgres pool of the same size,
  *          no auth, no schemas, no logger.
  *
+ *   batch  the service's batch read `GET /inventory?sku=A&sku=B...` with `--batches` SKUs per request
+ *          (random distinct SKUs), counted in SKU-levels per second beside the single reads.
+ *
  *   npx tsx bench/stock-reads.ts [--duration 10] [--warmup 3] [--rounds 4] [--connections 1,32]
- *                                [--skus 1000] [--json out.json] [--cpu-prof DIR] [--real-log FILE]
- *                                [--keep-db]
+ *                                [--batches 1,20,100] [--skus 1000] [--json out.json] [--cpu-prof DIR]
+ *                                [--real-log FILE] [--keep-db]
+ *
+ * A smoke run that only proves it works: `--duration 1 --warmup 0 --rounds 1` (figures meaningless).
  *
  * `--duration` is the measured seconds per side and connection count, split into `--rounds` rounds
  * whose floor/real order alternates so that noise on a shared machine hits both sides. Each side gets
@@ -28,16 +33,19 @@
  * It creates (and drops) its own database, and stops by itself.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { closeSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer, connect, type AddressInfo, type Socket } from 'node:net';
+import { connect, createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { isDeepStrictEqual } from 'node:util';
 import Fastify from 'fastify';
 import { Client as PgClient, Pool } from 'pg';
 import { jwtSettingsFrom, mintToken } from '../src/adapters/http/auth';
-import { applyMigrations } from '../src/adapters/prisma/MigrationApplier';
+import { applyMigrations } from '../src/adapters/postgres/MigrationApplier';
+import { MAX_BATCH_SKUS } from '../src/application/input';
 import { loadConfig } from '../src/config';
+import { Connection, type HttpResponse } from './lib/httpClient';
 
 type Side = 'floor' | 'real';
 const SIDES: Side[] = ['floor', 'real'];
@@ -47,6 +55,8 @@ interface Args {
   warmup: number;
   rounds: number;
   connections: number[];
+  /** SKUs per batch request; none: no batch variants. */
+  batches: number[];
   skus: number;
   json?: string;
   cpuProf?: string;
@@ -64,6 +74,7 @@ function parseArgs(argv: string[]): Args {
     warmup: Number(get('warmup') ?? 3),
     rounds: Number(get('rounds') ?? 4),
     connections: (get('connections') ?? '1,32').split(',').map(Number),
+    batches: (get('batches') ?? '1,20,100').split(',').filter(Boolean).map(Number),
     skus: Number(get('skus') ?? 1000),
     json: get('json'),
     cpuProf: get('cpu-prof'),
@@ -78,6 +89,8 @@ function parseArgs(argv: string[]): Args {
     throw new Error('--connections: integers 1..256');
   if (!Number.isInteger(args.skus) || args.skus < 1 || args.skus > 100_000)
     throw new Error('--skus: 1..100000');
+  if (args.batches.some((b) => !Number.isInteger(b) || b < 1 || b > MAX_BATCH_SKUS || b > args.skus))
+    throw new Error(`--batches: integers 1..${MAX_BATCH_SKUS}, at most --skus`);
   return args;
 }
 
@@ -153,76 +166,7 @@ async function serveFloor(): Promise<void> {
   process.stdin.on('end', stop).resume();
 }
 
-// ---- load generator: keep-alive HTTP/1.1 on raw sockets ------------------------------------------
-
-interface Response {
-  status: number;
-  body: Buffer;
-}
-
-const HEADER_END = Buffer.from('\r\n\r\n');
-
-/**
- * One keep-alive connection, one request in flight. Parses only what Fastify sends: a status line,
- * headers with Content-Length, a body. Anything else (chunked, a closed connection) is an error.
- */
-class Connection {
-  private socket!: Socket;
-  private buffer: Buffer = Buffer.alloc(0);
-  private pending?: { resolve: (r: Response) => void; reject: (e: Error) => void };
-
-  constructor(private readonly port: number) {}
-
-  open(): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.socket = connect({ host: '127.0.0.1', port: this.port }, () => resolve());
-      this.socket.setNoDelay(true);
-      this.socket.once('error', reject);
-      this.socket.on('error', (err) => this.fail(err));
-      this.socket.on('close', () => this.fail(new Error('connection closed')));
-      this.socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    });
-  }
-
-  request(raw: Buffer): Promise<Response> {
-    return new Promise((resolve, reject) => {
-      this.pending = { resolve, reject };
-      this.socket.write(raw);
-    });
-  }
-
-  close(): void {
-    this.socket.removeAllListeners('close');
-    this.socket.destroy();
-  }
-
-  private fail(err: Error): void {
-    const p = this.pending;
-    this.pending = undefined;
-    p?.reject(err);
-  }
-
-  private onData(chunk: Buffer): void {
-    this.buffer = this.buffer.length === 0 ? chunk : Buffer.concat([this.buffer, chunk]);
-    const end = this.buffer.indexOf(HEADER_END);
-    if (end < 0) return;
-    const head = this.buffer.toString('latin1', 0, end);
-    const status = Number(head.slice(9, 12));
-    const length = /\r\ncontent-length:[ ]*(\d+)/i.exec(head);
-    if (!length) {
-      this.fail(new Error(`response without Content-Length: ${head.split('\r\n')[0]}`));
-      this.socket.destroy();
-      return;
-    }
-    const total = end + 4 + Number(length[1]);
-    if (this.buffer.length < total) return;
-    const body = this.buffer.subarray(end + 4, total);
-    this.buffer = this.buffer.length > total ? this.buffer.subarray(total) : Buffer.alloc(0);
-    const p = this.pending;
-    this.pending = undefined;
-    p?.resolve({ status, body });
-  }
-}
+// ---- load generator: keep-alive HTTP/1.1 on raw sockets (bench/lib/httpClient.ts) ----------------
 
 interface Target {
   side: Side;
@@ -240,6 +184,20 @@ function prepareRequests(port: number, skus: readonly string[], token: string): 
       'latin1',
     ),
   );
+}
+
+/** Random batches of `size` distinct SKUs, as prepared `GET /inventory?sku=...` requests. */
+function prepareBatchRequests(port: number, skus: readonly string[], size: number, token: string): Buffer[] {
+  return Array.from({ length: 500 }, () => {
+    const picked = new Set<string>();
+    while (picked.size < size) picked.add(skus[Math.floor(Math.random() * skus.length)]!);
+    const query = [...picked].map((sku) => `sku=${sku}`).join('&');
+    return Buffer.from(
+      `GET /inventory?${query} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n` +
+        `Authorization: Bearer ${token}\r\nAccept: application/json\r\n\r\n`,
+      'latin1',
+    );
+  });
 }
 
 interface Sample {
@@ -300,7 +258,7 @@ async function load(target: Target, connections: number, seconds: number): Promi
   return sample;
 }
 
-async function fetchOnce(target: Target, index: number): Promise<Response> {
+async function fetchOnce(target: Target, index: number): Promise<HttpResponse> {
   const conn = new Connection(target.port);
   await conn.open();
   try {
@@ -443,6 +401,46 @@ function printTables(results: Record<number, Record<Side, Stats>>): void {
   }
 }
 
+function printBatchTables(
+  results: Record<number, Record<Side, Stats>>,
+  batches: Record<number, Record<number, Stats>>,
+  sizes: number[],
+): void {
+  if (sizes.length === 0) return;
+  const w = [5, 5, 15, 13, 13, 9, 9, 13];
+  console.log(
+    '\nGET /inventory?sku=...: SKU-levels per second (a single read is one SKU-level), latency (ms)',
+  );
+  console.log(
+    pad(
+      ['conns', 'batch', 'SKU-levels/s', '× real single', '× floor single', 'p50', 'p99', 'server µs/SKU'],
+      w,
+    ),
+  );
+  for (const [conns, bySize] of Object.entries(batches)) {
+    const single = results[Number(conns)]!;
+    for (const size of sizes) {
+      const b = bySize[size]!;
+      const levels = b.rps * size;
+      console.log(
+        pad(
+          [
+            conns,
+            String(size),
+            fixed(levels, 0),
+            fixed(levels / single.real.rps, 2),
+            fixed(levels / single.floor.rps, 2),
+            fixed(b.p50, 2),
+            fixed(b.p99, 2),
+            fixed(b.serverCpuUs / size, 1),
+          ],
+          w,
+        ),
+      );
+    }
+  }
+}
+
 // ---- orchestration -------------------------------------------------------------------------------
 
 function freePort(): Promise<number> {
@@ -538,13 +536,15 @@ async function main(): Promise<void> {
   try {
     await applyMigrations(databaseUrl, join(__dirname, '..', 'prisma', 'migrations'));
     const skus = await seed(databaseUrl, args.skus);
-    const token = await mintToken(jwtSettingsFrom(config), {
+    // A secret of this run's own, handed to the service below.
+    const secret = randomBytes(32).toString('hex');
+    const token = await mintToken(jwtSettingsFrom({ ...config, AUTH_JWT_SECRET: secret }), {
       scopes: ['inventory:read'],
       ttlSeconds: 3600,
       subject: 'bench-stock-reads',
     });
 
-    const env = { ...process.env, DATABASE_URL: databaseUrl, HOST: '127.0.0.1' };
+    const env = { ...process.env, DATABASE_URL: databaseUrl, HOST: '127.0.0.1', AUTH_JWT_SECRET: secret };
     const ports = { floor: await freePort(), real: await freePort() };
     const floor = spawn(process.execPath, [...process.execArgv, __filename, '--serve-floor'], {
       env: { ...env, PORT: String(ports.floor) },
@@ -607,16 +607,58 @@ async function main(): Promise<void> {
       }
     }
 
+    // The batch read answers each SKU exactly as the single read does.
+    if (args.batches.length > 0) {
+      const conn = new Connection(ports.real);
+      await conn.open();
+      try {
+        const path = `/inventory?sku=${skus[0]}&sku=${skus[1]}&sku=NO-SUCH-SKU`;
+        const res = await conn.request(
+          Buffer.from(
+            `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${token}\r\n\r\n`,
+            'latin1',
+          ),
+        );
+        const batch = JSON.parse(res.body.toString()) as { items: unknown[]; unknown: string[] };
+        const singles = await Promise.all(
+          [0, 1].map(async (i) => JSON.parse((await fetchOnce(targets.real, i)).body.toString()) as unknown),
+        );
+        if (
+          res.status !== 200 ||
+          !isDeepStrictEqual(batch.items, singles) ||
+          !isDeepStrictEqual(batch.unknown, ['NO-SUCH-SKU'])
+        ) {
+          throw new Error(
+            `the batch read disagrees with the single reads: ${res.status} ${res.body.toString()}`,
+          );
+        }
+      } finally {
+        conn.close();
+      }
+    }
+    const batchTargets = args.batches.map((size) => ({
+      size,
+      target: {
+        side: 'real' as const,
+        port: ports.real,
+        pid: real.pid!,
+        requests: prepareBatchRequests(ports.real, skus, size, token),
+      },
+    }));
+
     console.log(
       `${args.skus} SKUs, ${args.duration} s per side per level in ${args.rounds} alternating rounds ` +
         `after ${args.warmup} s of warm-up; pool ${config.DATABASE_POOL_SIZE}, ` +
         `LOG_LEVEL=${process.env.LOG_LEVEL ?? 'info'} on the real side; database ${dbName}`,
     );
     const results: Record<number, Record<Side, Stats>> = {};
+    const batchResults: Record<number, Record<number, Stats>> = {};
     for (const conns of args.connections) {
       if (interrupted) return;
       for (const side of SIDES) if (args.warmup > 0) await load(targets[side], conns, args.warmup);
+      for (const b of batchTargets) if (args.warmup > 0) await load(b.target, conns, args.warmup);
       const samples: Record<Side, Sample[]> = { floor: [], real: [] };
+      const batchSamples: Record<number, Sample[]> = Object.fromEntries(args.batches.map((b) => [b, []]));
       for (let round = 0; round < args.rounds && !interrupted; round++) {
         const order = round % 2 === 0 ? SIDES : [...SIDES].reverse();
         for (const side of order) {
@@ -625,7 +667,18 @@ async function main(): Promise<void> {
             console.warn(`  ${side}@${conns}: ${sample.errors} errors, first: ${sample.firstError}`);
           samples[side].push(sample);
         }
+        // The batch variants run in the same rounds, after the two sides, in rotating order.
+        for (let i = 0; i < batchTargets.length && !interrupted; i++) {
+          const b = batchTargets[(i + round) % batchTargets.length]!;
+          const sample = await load(b.target, conns, args.duration / args.rounds);
+          if (sample.firstError)
+            console.warn(`  batch ${b.size}@${conns}: ${sample.errors} errors, first: ${sample.firstError}`);
+          batchSamples[b.size]!.push(sample);
+        }
       }
+      batchResults[conns] = Object.fromEntries(
+        Object.entries(batchSamples).map(([size, list]) => [size, merge(list)]),
+      );
       results[conns] = { floor: merge(samples.floor), real: merge(samples.real) };
       const r = results[conns];
       console.log(
@@ -634,7 +687,10 @@ async function main(): Promise<void> {
       );
     }
     printTables(results);
-    if (args.json) writeFileSync(args.json, JSON.stringify({ args, results }, null, 2));
+    printBatchTables(results, batchResults, args.batches);
+    if (args.json) {
+      writeFileSync(args.json, JSON.stringify({ args, results, batches: batchResults }, null, 2));
+    }
   } finally {
     if (!interrupted) await cleanup();
   }

@@ -1,0 +1,85 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { Connection } from '@temporalio/client';
+import { devServerEnv, devServerFlags } from '../../scripts/lib/temporalFlags';
+import { freePort } from '../../test/support/serviceProcess';
+
+const ROOT = join(__dirname, '..', '..');
+const TEMPORAL_BIN = join(ROOT, '.tools', 'bin', 'temporal');
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * A Temporal dev server of a benchmark's own: a fresh SQLite file in `dir`, free loopback ports, the
+ * flags and environment of scripts/services.sh (temporal/, through scripts/lib/temporalFlags.ts). Its
+ * history starts empty, so a run is not slowed by an earlier run's workflows, and stopping it (by PID)
+ * is the whole cleanup.
+ */
+export class BenchDevServer {
+  private constructor(
+    readonly child: ChildProcess,
+    readonly address: string,
+    private readonly dir: string,
+  ) {}
+
+  get pid(): number {
+    return this.child.pid!;
+  }
+
+  /** Started and awaited until its search attributes are registered (at most 60 s). */
+  static async start(dir: string, options: { pragmas?: boolean } = {}): Promise<BenchDevServer> {
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir, { recursive: true });
+    const [port, http, ui, metrics] = [
+      await freePort(),
+      await freePort(),
+      await freePort(),
+      await freePort(),
+    ];
+    const child = spawn(
+      TEMPORAL_BIN,
+      [
+        'server',
+        'start-dev',
+        '--ip=127.0.0.1',
+        `--port=${port}`,
+        `--http-port=${http}`,
+        `--ui-port=${ui}`,
+        `--metrics-port=${metrics}`,
+        '--headless',
+        `--db-filename=${join(dir, 'temporal.db')}`,
+        '--log-level=error',
+        ...devServerFlags(options),
+      ],
+      { stdio: 'ignore', env: { ...process.env, ...devServerEnv() } },
+    );
+    const server = new BenchDevServer(child, `127.0.0.1:${port}`, dir);
+    for (let i = 0; i < 300; i++) {
+      if (child.exitCode !== null) throw new Error(`the dev server exited (${child.exitCode})`);
+      try {
+        const connection = await Connection.connect({ address: server.address, connectTimeout: 1_000 });
+        const attrs = await connection.operatorService.listSearchAttributes({ namespace: 'default' });
+        await connection.close();
+        if ('ReservationExpiresAt' in (attrs.customAttributes ?? {})) return server;
+      } catch {
+        // Not up yet.
+      }
+      await sleep(200);
+    }
+    child.kill('SIGKILL');
+    throw new Error('the dev server did not come up within 60 s');
+  }
+
+  /** SIGTERM (SIGKILL after 10 s), then its SQLite files are removed. */
+  async stop(): Promise<void> {
+    if (this.child.exitCode === null && this.child.signalCode === null) {
+      const exited = new Promise((resolve) => this.child.once('exit', resolve));
+      this.child.kill('SIGTERM');
+      const timer = setTimeout(() => this.child.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(timer);
+    }
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
