@@ -1,4 +1,7 @@
-/** Layering rules of the house (DESIGN.md): the domain is pure, workflows stay deterministic. */
+/**
+ * Layering rules of the house (DESIGN.md): the domain is pure, workflows stay deterministic, adapters
+ * stand side by side.
+ */
 module.exports = {
   forbidden: [
     {
@@ -18,11 +21,18 @@ module.exports = {
     {
       name: 'workflows-deterministic',
       comment:
-        'workflows/ may import @temporalio/workflow, its own shared definitions and activity types only.',
+        'workflows/ may import @temporalio/workflow, async-mutex (pure JS), its own shared definitions, ' +
+        "activity types and the domain's dependency-free limits only.",
       severity: 'error',
       from: { path: '^workflows/' },
       to: {
-        pathNot: ['^workflows/', '^node_modules/@temporalio/workflow/', '^activities/'],
+        pathNot: [
+          '^workflows/',
+          '^node_modules/@temporalio/workflow/',
+          '^node_modules/async-mutex/',
+          '^activities/',
+          '^src/domain/limits\\.ts$',
+        ],
       },
     },
     {
@@ -31,6 +41,17 @@ module.exports = {
       severity: 'error',
       from: { path: '^workflows/' },
       to: { path: '^activities/', dependencyTypesNot: ['type-only'] },
+    },
+    {
+      name: 'adapters-side-by-side',
+      comment:
+        'An adapter folder imports no other adapter folder: only its own files, src/adapters/shared/ and the metrics registry.',
+      severity: 'error',
+      from: { path: '^src/adapters/([^/]+)/' },
+      to: {
+        path: '^src/adapters/',
+        pathNot: ['^src/adapters/$1/', '^src/adapters/shared/', '^src/adapters/observability/metrics[.]ts$'],
+      },
     },
     {
       name: 'no-circular',
@@ -43,7 +64,7 @@ module.exports = {
     doNotFollow: { path: 'node_modules' },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
-    exclude: { path: ['src/adapters/prisma/generated'] },
+    exclude: { path: ['src/adapters/postgres/generated'] },
     enhancedResolveOptions: {
       exportsFields: ['exports'],
       conditionNames: ['import', 'require', 'node', 'default'],

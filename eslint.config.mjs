@@ -2,7 +2,9 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', '.tools/', '.data/', 'coverage/', 'src/adapters/prisma/generated/'] },
+  {
+    ignores: ['node_modules/', 'dist/', '.tools/', '.data/', 'coverage/', 'src/adapters/postgres/generated/'],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

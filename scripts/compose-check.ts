@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import { parse } from 'yaml';
+import { devServerEnv, devServerFlags } from './lib/temporalFlags';
 
 /**
  * Validates docker-compose.yml against the official Compose schema (no Docker engine runs here).
@@ -35,10 +36,25 @@ function main(): void {
   addFormats(ajv);
   const validate = ajv.compile(JSON.parse(readFileSync(path, 'utf8')) as object);
   const file = process.argv[2] ?? join(ROOT, 'docker-compose.yml');
-  const doc: unknown = parse(readFileSync(file, 'utf8'));
+  // Compose resolves YAML merge keys (<<) before it validates.
+  const doc: unknown = parse(readFileSync(file, 'utf8'), { merge: true });
   if (!validate(doc)) {
     for (const e of validate.errors ?? []) console.error(`  ${e.instancePath || '/'} ${e.message ?? ''}`);
     console.error(`${file}: INVALID against the Compose schema`);
+    process.exit(1);
+  }
+  const temporal = (doc as { services?: { temporal?: { command?: unknown; environment?: unknown } } })
+    .services?.temporal;
+  const command = Array.isArray(temporal?.command) ? temporal.command.map(String) : [];
+  const environment = (temporal?.environment ?? {}) as Record<string, unknown>;
+  const missing = [
+    ...devServerFlags().filter((flag) => !command.includes(flag)),
+    ...Object.entries(devServerEnv())
+      .filter(([k, v]) => String(environment[k]) !== v)
+      .map(([k, v]) => `environment ${k}=${v}`),
+  ];
+  if (missing.length > 0) {
+    console.error(`${file}: the temporal service lacks ${missing.join(' ')} (temporal/*.txt)`);
     process.exit(1);
   }
   const services = Object.keys((doc as { services?: object }).services ?? {});

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { applyMigrations, MigrationError } from '../src/adapters/prisma/MigrationApplier';
+import { applyMigrations, MigrationError } from '../src/adapters/postgres/MigrationApplier';
 
 // Applies prisma/migrations to DATABASE_URL the way `prisma migrate deploy` would (offline).
 async function main(): Promise<void> {

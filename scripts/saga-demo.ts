@@ -16,6 +16,7 @@ import { Connection, Client } from '@temporalio/client';
 import amqp, { type Channel, type ChannelModel, type ConfirmChannel, type ConsumeMessage } from 'amqplib';
 import { jwtSettingsFrom, mintToken } from '../src/adapters/http/auth';
 import { ConfigError, loadConfig, type Config } from '../src/config';
+import { loadEnvFile } from '../src/config/envFile';
 import { reservationWorkflowId } from '../workflows/shared';
 
 const INVENTORY_EXCHANGE = 'inventory.events';
@@ -133,19 +134,44 @@ class Broker {
   }
 
   /** Waits for `count` distinct events of `type` for this order (deduplicated by eventId). */
-  async waitFor(
+  waitFor(
     type: string,
     orderId: string,
     count: number,
     timeoutMs: number,
     hint = 'Is the outbox relay running (ROLES includes relay), and AMQP_URL the broker and vhost of the service?',
   ): Promise<Received[]> {
+    return this.waitForMatching(type, 'orderId', orderId, `order ${orderId}`, count, timeoutMs, hint);
+  }
+
+  /** Waits for `count` distinct events of `type` for this SKU (StockDepleted, StockRestored...). */
+  waitForSku(type: string, sku: string, count: number, timeoutMs: number): Promise<Received[]> {
+    return this.waitForMatching(
+      type,
+      'sku',
+      sku,
+      `SKU ${sku}`,
+      count,
+      timeoutMs,
+      'Is the outbox relay running (ROLES includes relay), and AMQP_URL the broker and vhost of the service?',
+    );
+  }
+
+  private async waitForMatching(
+    type: string,
+    field: 'orderId' | 'sku',
+    value: string,
+    what: string,
+    count: number,
+    timeoutMs: number,
+    hint: string,
+  ): Promise<Received[]> {
     const matching = () => {
       const seen = new Set<string>();
       return this.received.filter(
         (r) =>
           r.routingKey === type &&
-          r.event.data?.orderId === orderId &&
+          r.event.data?.[field] === value &&
           !seen.has(r.event.eventId) &&
           seen.add(r.event.eventId),
       );
@@ -164,7 +190,7 @@ class Broker {
         const got = matching().length;
         reject(
           new DemoError(
-            `timed out after ${timeoutMs} ms waiting for ${count} ${type} event(s) of order ${orderId} ` +
+            `timed out after ${timeoutMs} ms waiting for ${count} ${type} event(s) of ${what} ` +
               `on ${INVENTORY_EXCHANGE} (received ${got}; ${this.received.length} inventory events in all). ` +
               hint,
           ),
@@ -325,6 +351,7 @@ function expectLevel(level: StockLevel, expected: Partial<StockLevel>, what: str
 }
 
 async function main(): Promise<void> {
+  loadEnvFile();
   const config = loadConfig();
   const baseUrl = inventoryUrl();
   const timeoutMs = Number(process.env.DEMO_TIMEOUT_MS ?? 10_000);
@@ -375,7 +402,8 @@ async function main(): Promise<void> {
         orderId: cancelledOrder,
         lines: [
           { sku: skuA, quantity: 3 },
-          { sku: skuB, quantity: 2 },
+          // Every unit of the tee: it goes out of stock (StockDepleted), and comes back on the cancel.
+          { sku: skuB, quantity: 5 },
         ],
       },
       [201],
@@ -389,6 +417,11 @@ async function main(): Promise<void> {
     const reserved1 = await broker.waitFor('StockReserved', cancelledOrder, 2, timeoutMs);
     step('StockReserved received', Math.max(...reserved1.map((r) => r.at)) - t, [
       ...reserved1.map((r) => describeEvent(r, t, 'the request')),
+    ]);
+    phase = `waiting for StockDepleted of ${skuB}`;
+    const [depleted] = await broker.waitForSku('StockDepleted', skuB, 1, timeoutMs);
+    step(`StockDepleted received (${skuB} is out of stock)`, depleted!.at - t, [
+      describeEvent(depleted!, t, 'the request'),
     ]);
 
     t = begin('publishing OrderCancelled');
@@ -405,6 +438,11 @@ async function main(): Promise<void> {
     }
     step('StockReleased received (reason cancelled)', Math.max(...released.map((r) => r.at)) - t, [
       ...released.map((r) => describeEvent(r, t, 'OrderCancelled')),
+    ]);
+    phase = `waiting for StockRestored of ${skuB}`;
+    const [restored] = await broker.waitForSku('StockRestored', skuB, 1, timeoutMs);
+    step(`StockRestored received (${skuB} is back in stock)`, restored!.at - t, [
+      describeEvent(restored!, t, 'OrderCancelled'),
     ]);
 
     t = begin('checking the restored stock');

@@ -71,6 +71,10 @@ temporal_flags() {
     [[ -z $line || $line == \#* ]] && continue
     printf -- '--dynamic-config-value\n%s\n' "$line"
   done <"$ROOT/temporal/dynamic-config.txt"
+  while IFS= read -r line; do
+    [[ -z $line || $line == \#* ]] && continue
+    printf -- '--sqlite-pragma\n%s\n' "$line"
+  done <"$ROOT/temporal/sqlite-pragmas.txt"
 }
 
 up_temporal() {
@@ -78,7 +82,9 @@ up_temporal() {
   [[ -x $TEMPORAL_BIN ]] || die "temporal: $TEMPORAL_BIN is missing; run 'npm run setup'"
   local flags
   mapfile -t flags < <(temporal_flags)
-  setsid nohup "$TEMPORAL_BIN" server start-dev --ip "$(temporal_host)" --port "$(temporal_port)" \
+  local env_vars
+  mapfile -t env_vars < <(grep -v '^\s*\(#\|$\)' "$ROOT/temporal/dev-server.env")
+  setsid nohup env "${env_vars[@]}" "$TEMPORAL_BIN" server start-dev --ip "$(temporal_host)" --port "$(temporal_port)" \
     --ui-port "$TEMPORAL_UI_PORT" --db-filename "$DATA/temporal.db" --namespace "$TEMPORAL_NAMESPACE" \
     --log-level warn "${flags[@]}" >"$DATA/temporal.log" 2>&1 </dev/null &
   mark temporal $!

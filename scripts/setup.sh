@@ -15,8 +15,10 @@ declare -A STEP_HINTS=(
   [temporal-cli]="needs Go and the Go module proxy; delete .tools/bin/temporal and retry"
   [test-server]="needs Java and Maven Central; delete .tools/test-server and retry"
   [jaeger]="needs Go and the Go module proxy; delete .tools/bin/jaeger and retry"
+  [fuzz-tools]="needs python3 (3.10+) with venv and PyPI; delete .tools/venv and retry"
   [prisma]="run 'npm run prisma:generate' to see the generator's own error"
   [migrate]="run 'npm run migrate' to see the applier's error; DATABASE_URL=$DATABASE_URL"
+  [secret]="check that .env at the project root is writable"
 )
 trap 'rc=$?; [[ -n $CURRENT_STEP ]] && printf "\033[31mxx  setup step \"%s\" failed (exit %s): %s\033[0m\n" "$CURRENT_STEP" "$rc" "${STEP_HINTS[$CURRENT_STEP]:-see the output above}" >&2' ERR
 
@@ -125,11 +127,30 @@ jaeger() {
   (cd "$ROOT/observability/jaeger" && CGO_ENABLED=0 GOBIN="$TOOLS/bin" go install tool)
 }
 
+# schemathesis for npm run test:fuzz, in a venv of its own; redone when the requirements change.
+fuzz_tools() {
+  local venv="$TOOLS/venv" req="$ROOT/test/fuzz/requirements.txt" stamp want
+  stamp="$venv/.requirements-sha"
+  want=$(sha256sum "$req" | cut -d' ' -f1)
+  if [[ -x $venv/bin/schemathesis && -f $stamp && $(cat "$stamp") == "$want" ]]; then
+    echo "    $($venv/bin/schemathesis --version 2>/dev/null | head -1): skipped"
+    return
+  fi
+  if ! python3 -c 'import sys, venv, ensurepip; sys.exit(sys.version_info < (3, 10))' 2>/dev/null; then
+    apt_install python3 python3-venv
+  fi
+  rm -rf "$venv"
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$req"
+  echo "$want" >"$stamp"
+}
+
 prisma_generate() { bash "$ROOT/scripts/prisma-generate.sh"; }
 migrate() { npx tsx "$ROOT/scripts/migrate.ts"; }
 
 mkdir -p "$TOOLS/bin" "$DATA"
 step npm "npm ci (skipped when node_modules matches package-lock.json)" npm_install
+step secret "random AUTH_JWT_SECRET in .env (kept when there is one)" bash "$ROOT/scripts/jwt-secret.sh"
 step apt "Debian packages: postgresql, rabbitmq-server, prometheus" debian_packages
 step postgres "Postgres running; role and database of DATABASE_URL" postgres_role_and_db
 step rabbitmq "RabbitMQ running" rabbitmq_ready
@@ -145,6 +166,7 @@ else
   step jaeger "Jaeger all-in-one into .tools/bin" jaeger
 fi
 step test-server "Temporal Java time-skipping test server into .tools/test-server" test_server
+step fuzz-tools "schemathesis (test/fuzz/requirements.txt) into .tools/venv" fuzz_tools
 step prisma "Prisma client generation" prisma_generate
 step migrate "Database migrations" migrate
 trap - ERR

@@ -1,9 +1,11 @@
 import { parseArgs } from 'node:util';
 import { jwtSettingsFrom, mintToken, SCOPES } from '../src/adapters/http/auth';
 import { ConfigError, loadConfig } from '../src/config';
+import { loadEnvFile } from '../src/config/envFile';
 
 const USAGE = `Prints a bearer token the service accepts when started with the same configuration
-(AUTH_JWT_SECRET, AUTH_JWT_ISSUER, AUTH_JWT_AUDIENCE).
+(AUTH_JWT_SECRET, AUTH_JWT_ISSUER, AUTH_JWT_AUDIENCE: from the environment, else from the .env that
+npm run setup writes and npm start reads).
 
   npm run -s token -- --scope inventory:read --scope inventory:reserve [--ttl 3600] [--sub orders-capi]
 
@@ -46,6 +48,7 @@ async function main(): Promise<void> {
   if (!Number.isInteger(ttl) || ttl < 1 || ttl > 31_536_000) fail('--ttl must be an integer 1..31536000');
   if (!values.sub) fail('--sub must not be empty');
 
+  loadEnvFile();
   const config = loadConfig();
   console.log(await mintToken(jwtSettingsFrom(config), { scopes, ttlSeconds: ttl, subject: values.sub }));
 }
