@@ -73,6 +73,11 @@ const schema = z.object({
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('inventory-reservations'),
   TEMPORAL_UI_URL: url(['http:', 'https:']).default('http://127.0.0.1:8233'),
+  /**
+   * Where the worker keeps its webpack-built workflow bundle for the next process start, keyed by the
+   * workflow sources and the SDK version (bundleCache.ts); '' turns the file cache off.
+   */
+  WORKFLOW_BUNDLE_CACHE_DIR: z.string().default('.data/workflow-bundles'),
   RESERVATION_DEFAULT_TTL_SECONDS: int(TtlSeconds.DEFAULT_SECONDS, TtlSeconds.MIN, TtlSeconds.MAX),
   /**
    * db: the HTTP reserve is one Postgres transaction; the order's workflow is started from it by the

@@ -148,6 +148,7 @@ export async function createConfiguredReservationWorker<C extends BaseCradle & R
       taskQueue: config.TEMPORAL_TASK_QUEUE,
       logger: container.resolve('logger'),
       shutdownGraceTime: config.SHUTDOWN_GRACE_MS,
+      workflowBundleCacheDir: config.WORKFLOW_BUNDLE_CACHE_DIR,
       tracing: tracingOf(container),
       activityInterceptors: metrics ? [releaseMetricsInterceptor(metrics)] : [],
       ...overrides,

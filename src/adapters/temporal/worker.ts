@@ -11,6 +11,7 @@ import {
 import type { AwilixContainer } from 'awilix';
 import type { Logger } from 'pino';
 import { createReservationActivities, type ReservationActivitiesCradle } from '../../../activities';
+import { cachedWorkflowBundle } from './bundleCache';
 import {
   isTracingOn,
   tracingActivityInterceptors,
@@ -28,6 +29,8 @@ export interface ReservationWorkerOptions<C extends ReservationActivitiesCradle>
   logger?: Logger;
   /** A pre-built bundle (tests, benchmarks); by default workflows/ is bundled once per process. */
   workflowBundle?: WorkflowBundle;
+  /** WORKFLOW_BUNDLE_CACHE_DIR: where built bundles are kept for the next process ('' : nowhere). */
+  workflowBundleCacheDir?: string;
   shutdownGraceTime?: Duration;
   /** Merged over the activities built from the container (benchmarks add a no-op). */
   extraActivities?: Record<string, (...args: never[]) => Promise<unknown>>;
@@ -56,22 +59,32 @@ const bundles = new Map<string, Promise<WorkflowBundle>>();
 
 /**
  * Webpack-bundles workflows/ once per process (and variant); every worker created afterwards reuses it.
- * With `tracing`, the OpenTelemetry workflow interceptors are bundled in: workflow interceptors can only
- * be given to the bundler, never to a Worker that runs a pre-built bundle.
+ * With `cacheDir`, a bundle of the same sources built by an earlier process is read from there instead
+ * (bundleCache.ts). With `tracing`, the OpenTelemetry workflow interceptors are bundled in: workflow
+ * interceptors can only be given to the bundler, never to a Worker that runs a pre-built bundle.
  */
-export function bundleReservationWorkflows(options: { tracing?: boolean } = {}): Promise<WorkflowBundle> {
-  const key = options.tracing ? 'traced' : 'plain';
-  let bundle = bundles.get(key);
+export function bundleReservationWorkflows(
+  options: { tracing?: boolean; cacheDir?: string; logger?: Logger } = {},
+): Promise<WorkflowBundle> {
+  const variant = options.tracing ? 'traced' : 'plain';
+  let bundle = bundles.get(variant);
   if (!bundle) {
-    bundle = bundleWorkflowCode({
-      workflowsPath: require.resolve('../../../workflows'),
-      workflowInterceptorModules: options.tracing ? [...WORKFLOW_TRACING_INTERCEPTOR_MODULES] : [],
-      logger: new DefaultLogger('WARN'),
+    bundle = cachedWorkflowBundle({
+      dir: options.cacheDir,
+      variant,
+      build: () =>
+        bundleWorkflowCode({
+          workflowsPath: require.resolve('../../../workflows'),
+          workflowInterceptorModules: options.tracing ? [...WORKFLOW_TRACING_INTERCEPTOR_MODULES] : [],
+          logger: new DefaultLogger('WARN'),
+        }),
+      onWriteError: (err) =>
+        options.logger?.warn({ err, dir: options.cacheDir }, 'workflow bundle cache not written'),
     }).catch((error: unknown) => {
-      bundles.delete(key);
+      bundles.delete(variant);
       throw error;
     });
-    bundles.set(key, bundle);
+    bundles.set(variant, bundle);
   }
   return bundle;
 }
@@ -80,7 +93,13 @@ export async function createReservationWorker<C extends ReservationActivitiesCra
   options: ReservationWorkerOptions<C>,
 ): Promise<ReservationWorker> {
   const traced = isTracingOn(options.tracing);
-  const workflowBundle = options.workflowBundle ?? (await bundleReservationWorkflows({ tracing: traced }));
+  const workflowBundle =
+    options.workflowBundle ??
+    (await bundleReservationWorkflows({
+      tracing: traced,
+      cacheDir: options.workflowBundleCacheDir,
+      logger: options.logger,
+    }));
   const extra = options.workerOptions ?? {};
   const worker = await Worker.create({
     ...extra,
