@@ -29,6 +29,10 @@ export interface ScenarioResult {
   ledgerCheck: string;
   /** 1-minute load average of the machine at the end of the load (2 cores: above 2 means queueing). */
   loadAverage: number;
+  /** The highest 1-minute load average from the load's start to the checks (older results: absent). */
+  peakLoadAverage?: number;
+  /** The timing graces' multiplier from that peak (verify.ts graceScale; 1 on a box the suite alone loads). */
+  graceScale?: number;
   violationCount: number;
   violations: string[];
   passed: boolean;
@@ -56,6 +60,12 @@ const others = (outcomes: Record<string, number>) =>
     .filter(([k]) => !['201', '200', '409', '503', 'timeout', 'network'].includes(k))
     .map(([k, v]) => `${v}×${k}`)
     .join(' ') || '0';
+
+/** The load average at the load's end; its peak and the graces' multiplier when those were stretched. */
+function loadColumn(s: ScenarioResult): string {
+  if (s.graceScale === undefined || s.graceScale <= 1) return String(s.loadAverage);
+  return `${s.loadAverage} (peak ${s.peakLoadAverage}: graces ×${s.graceScale})`;
+}
 
 /** One Markdown table row per scenario: what callers saw and what the checks found. */
 export function renderTable(run: FaultRun): string {
@@ -87,7 +97,7 @@ export function renderTable(run: FaultRun): string {
       s.worstEndLatenessSeconds,
       `${s.events.distinct} (${s.events.duplicates})`,
       s.ledgerCheck,
-      s.loadAverage,
+      loadColumn(s),
       s.violationCount === 0 ? 'none' : `**${s.violationCount}**`,
     ].join(' | ');
   });
@@ -106,7 +116,7 @@ export function renderDigest(run: FaultRun, maxViolations = 8): string {
         .join(' ');
       const head =
         `${s.passed ? 'ok  ' : 'FAIL'} ${s.mode} · ${s.scenario}: ${s.reserves} reserves (${outcomes}), ` +
-        `p99 ${s.latencyMs.p99} ms, ready again ${s.readyAgainSeconds} s, load avg ${s.loadAverage}`;
+        `p99 ${s.latencyMs.p99} ms, ready again ${s.readyAgainSeconds} s, load avg ${loadColumn(s)}`;
       const shown = s.violations.slice(0, maxViolations).map((v) => `       - ${v.split('\n')[0]}`);
       const more =
         s.violationCount > shown.length ? [`       (${s.violationCount - shown.length} more)`] : [];
@@ -149,7 +159,9 @@ export function renderDoc(runs: FaultRun[], notes = '<!-- notes -->\n<!-- /notes
     'load the suite checks: one RESERVE movement per line of every 201 and none for any other answer; no',
     'oversell and `npm run ledger:check` clean; an event on `inventory.events` for every movement (by',
     `\`eventId\`); every reservation ended by its TTL (or decision) plus ${grace} s, or ${recovery} s after the`,
-    'fault when it fell due during it or the catch-up after it; every process ready again.',
+    'fault when it fell due during it or the catch-up after it (both graces stretched by the peak load',
+    'average per CPU over 2, up to ×4, when other work loads the machine: see the load column); every',
+    'process ready again.',
     '',
     'Columns: *before fault* counts the calls of the first seconds (the baseline at that moment);',
     '*during fault* counts calls sent between the fault and every process being ready again;',

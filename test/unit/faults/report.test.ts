@@ -55,4 +55,9 @@ describe('renderDigest', () => {
       '       (28 more)',
     ]);
   });
+
+  it('shows the peak load and the stretched graces when a busy machine stretched them', () => {
+    const text = renderDigest(run([scenario({ peakLoadAverage: 12.4, graceScale: 3.1 })]));
+    expect(text).toMatch(/, load avg 3\.2 \(peak 12\.4: graces ×3\.1\)$/);
+  });
 });

@@ -2,6 +2,7 @@ import type { ReserveCall } from '../../faults/load';
 import {
   allowedBy,
   END_GRACE_MS,
+  graceScale,
   RECOVERY_GRACE_MS,
   unmatchedEvents,
   verifyCalls,
@@ -192,6 +193,22 @@ describe('fault suite checks', () => {
     expect(allowedBy(later, fault)).toBe(later + END_GRACE_MS);
     // Its grace ended before the fault began.
     expect(allowedBy(T0, { start: T0 + END_GRACE_MS + 1, end: T0 + 60_000 })).toBe(T0 + END_GRACE_MS);
+  });
+
+  it('stretch both graces on a machine busier than the suite alone makes it', () => {
+    const fault = { start: T0 + 10_000, end: T0 + 40_000, graceScale: 2.5 };
+    expect(allowedBy(T0 + 20_000, fault)).toBe(fault.end + 2.5 * RECOVERY_GRACE_MS);
+    const later = fault.end + 2.5 * RECOVERY_GRACE_MS + 1;
+    expect(allowedBy(later, fault)).toBe(later + 2.5 * END_GRACE_MS);
+  });
+
+  it('scale the graces by the peak load per CPU beyond the calibrated one, between 1 and 4', () => {
+    expect(graceScale(3.6, 2)).toBe(1);
+    expect(graceScale(4, 2)).toBe(1);
+    expect(graceScale(9, 2)).toBe(2.3);
+    expect(graceScale(12, 2)).toBe(3);
+    expect(graceScale(40, 2)).toBe(4);
+    expect(graceScale(12, 8)).toBe(1);
   });
 
   it('match movements and events one to one, deduplicated by eventId', () => {
