@@ -5,7 +5,7 @@
  *   npm run bench:reserve -- [--requests 300] [--levels 1,8,32,64] [--rates 10,30,100,300]
  *                            [--seconds 20] [--workflow-rates 10,30] [--variants http-db,...]
  *                            [--json out.json] [--cpu-prof DIR] [--skus 64] [--keep-db]
- *                            [--layout split|single] [--temporal own|shared]
+ *                            [--layout split|single] [--temporal own|shared] [--temporal-nice 19]
  *
  * Closed loop (`--levels` callers, `--requests` reserves per variant and level, each caller one request
  * at a time):
@@ -99,6 +99,8 @@ interface Args {
   keepDb: boolean;
   layout: ServiceLayout;
   temporal: 'own' | 'shared';
+  /** Nice value of the bench's own dev server while db-mode variants run (0 while workflow-mode ones do). */
+  temporalNice: number;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -124,6 +126,7 @@ function parseArgs(argv: string[]): Args {
     keepDb: argv.includes('--keep-db'),
     layout: (get('layout') ?? 'split') as ServiceLayout,
     temporal: (get('temporal') ?? 'own') as Args['temporal'],
+    temporalNice: Number(get('temporal-nice') ?? 0),
   };
   if (!Number.isInteger(args.requests) || args.requests < 1 || args.requests > 2000)
     throw new Error('--requests must be 1..2000 (a bounded run)');
@@ -137,6 +140,8 @@ function parseArgs(argv: string[]): Args {
   if (!Number.isInteger(args.skus) || args.skus < 1 || args.skus > 1000) throw new Error('--skus: 1..1000');
   if (!(args.layout in LAYOUT_ROLES)) throw new Error('--layout: split or single');
   if (!['own', 'shared'].includes(args.temporal)) throw new Error('--temporal: own or shared');
+  if (!Number.isInteger(args.temporalNice) || args.temporalNice < 0 || args.temporalNice > 19)
+    throw new Error('--temporal-nice: 0..19');
   return args;
 }
 
@@ -217,7 +222,7 @@ async function benchmark(args: Args, temporal: BenchDevServer | undefined): Prom
       vhosts.push(vhost);
       amqpUrls[mode] = vhost.url;
     }
-    await run(args, runId, base, databases, temporal?.pid, (mode) => ({
+    await run(args, runId, base, databases, temporal, (mode) => ({
       url: urlOf(db(`_${mode}`)),
       amqp: amqpUrls[mode]!,
     }));
@@ -245,7 +250,7 @@ async function run(
   runId: string,
   base: Config,
   databases: string[],
-  temporalPid: number | undefined,
+  temporal: BenchDevServer | undefined,
   serviceDb: (mode: ReserveMode) => { url: string; amqp: string },
 ): Promise<void> {
   const taskQueue = `bench-reserve-${runId}`;
@@ -287,7 +292,19 @@ async function run(
   const orchestrator = container.resolve('orchestrator');
 
   const services: Partial<Record<ReserveMode, BenchService>> = {};
+  const temporalPid = temporal?.pid;
   const probe = new CpuProbe(databases, temporalPid);
+  /**
+   * --temporal-nice: the bench's dev server yields the CPU while variants run that have Temporal off
+   * their request path (db mode, the transaction, the bare UPDATE), as the worker does (PROCESS_NICE), and
+   * standing for Temporal on hosts of its own; it is back at 0 for the variants it serves (workflow mode,
+   * the Update-With-Start floor).
+   */
+  const placeTemporal = (onRequestPath: boolean) => {
+    if (!temporal || args.temporalNice === 0) return;
+    if (!temporal.setNice(onRequestPath ? 0 : args.temporalNice))
+      throw new Error('--temporal-nice: could not renice the dev server (needs root or CAP_SYS_NICE)');
+  };
   const report: BenchReport = {
     runId,
     startedAt: new Date().toISOString(),
@@ -413,6 +430,7 @@ async function run(
       let errors = 0;
       let firstError: string | undefined;
       let next = 0;
+      placeTemporal(variant === 'http-workflow' || variant === 'floor');
       const c0: CpuReading = probe.read();
       const start = performance.now();
       await Promise.all(
@@ -484,6 +502,7 @@ async function run(
       // --cpu-prof: the db-mode service's main thread, over the open-loop steps and their drains.
       const profiled = mode === 'db' && args.cpuProf !== undefined;
       if (profiled) for (const pid of service.pids) process.kill(pid, 'SIGUSR2');
+      placeTemporal(mode === 'workflow');
       for (const rate of rates) {
         if (mode === 'db') await settle();
         const before = mode === 'db' ? histogramBuckets(await service.metrics(), DISPATCH_LAG_HISTOGRAM) : [];

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { setPriority } from 'node:os';
 import { join } from 'node:path';
 import { Connection } from '@temporalio/client';
 import { devServerEnv, devServerFlags } from '../../scripts/lib/temporalFlags';
@@ -69,6 +70,25 @@ export class BenchDevServer {
     }
     child.kill('SIGKILL');
     throw new Error('the dev server did not come up within 60 s');
+  }
+
+  /**
+   * Sets the nice value of every thread of the server (Linux keeps one per thread; threads started later
+   * inherit their creator's). Lowering it again needs root or CAP_SYS_NICE: returns false if refused.
+   */
+  setNice(nice: number): boolean {
+    let tids: string[];
+    try {
+      tids = readdirSync(`/proc/${this.pid}/task`);
+    } catch {
+      tids = [String(this.pid)];
+    }
+    try {
+      for (const tid of tids) setPriority(Number(tid), nice);
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   /** SIGTERM (SIGKILL after 10 s), then its SQLite files are removed. */
