@@ -40,7 +40,7 @@ jest.setTimeout(600_000);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const sleepUntil = (t: number) => sleep(Math.max(0, t - Date.now()));
 
-/** The highest 1-minute load average seen from start() on, sampled every second. */
+/** The highest 1-minute load average since it was made, sampled every second until stop(). */
 class LoadPeak {
   private peak = loadavg()[0]!;
   private readonly timer = setInterval(() => this.sample(), 1_000).unref();
