@@ -1,5 +1,5 @@
 import amqp from 'amqplib';
-import { Client } from 'pg';
+import { withPg } from '../support/db';
 import { eventually } from '../support/eventually';
 import type { ReserveCall } from './load';
 
@@ -38,18 +38,8 @@ export interface Snapshot {
   levels: { sku: string; onHand: number; reserved: number }[];
 }
 
-export async function withDb<T>(url: string, fn: (c: Client) => Promise<T>): Promise<T> {
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
-}
-
 export async function openReservations(url: string): Promise<number> {
-  return withDb(url, async (c) => {
+  return withPg(url, async (c) => {
     const res = await c.query<{ n: number }>(
       `SELECT count(*)::int AS n FROM reservations WHERE status = 'RESERVED'`,
     );
@@ -58,7 +48,7 @@ export async function openReservations(url: string): Promise<number> {
 }
 
 export async function snapshot(url: string): Promise<Snapshot> {
-  return withDb(url, async (c) => {
+  return withPg(url, async (c) => {
     const reservations = new Map<string, ReservationRow>();
     const r = await c.query(
       `SELECT order_id, status, release_reason, expires_at FROM reservations ORDER BY order_id`,

@@ -13,14 +13,19 @@ function withDatabase(url: string, name: string): string {
   return u.toString();
 }
 
-async function admin<T>(fn: (c: Client) => Promise<T>): Promise<T> {
-  const client = new Client({ connectionString: requireEnv('DATABASE_URL') });
+/** One raw connection for the length of `fn`: statements the application never runs (setup, tampering, checks). */
+export async function withPg<T>(url: string, fn: (c: Client) => Promise<T>): Promise<T> {
+  const client = new Client({ connectionString: url });
   await client.connect();
   try {
     return await fn(client);
   } finally {
     await client.end();
   }
+}
+
+function admin<T>(fn: (c: Client) => Promise<T>): Promise<T> {
+  return withPg(requireEnv('DATABASE_URL'), fn);
 }
 
 export function requireEnv(name: string): string {

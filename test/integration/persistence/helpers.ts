@@ -1,4 +1,4 @@
-import { Client, type Pool } from 'pg';
+import type { Pool } from 'pg';
 import { PgUnitOfWork } from '../../../src/adapters/postgres/PgUnitOfWork';
 import { PrismaInventoryRepository } from '../../../src/adapters/postgres/PrismaInventoryRepository';
 import { createPgPool, createPrismaClient } from '../../../src/adapters/postgres/PrismaClientFactory';
@@ -62,16 +62,5 @@ export async function seedStock(url: string, levels: Record<string, number>): Pr
     }
   } finally {
     await pg.close();
-  }
-}
-
-/** A raw connection for statements the application never runs (tampering, ledger edits). */
-export async function withPg<T>(url: string, fn: (c: Client) => Promise<T>): Promise<T> {
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
   }
 }

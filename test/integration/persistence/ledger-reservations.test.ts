@@ -5,7 +5,8 @@ import { auditIsClean, PrismaLedgerAuditor } from '../../../src/adapters/postgre
 import type { InventoryService } from '../../../src/application/InventoryService';
 import { createTestDatabase, type TestDatabase } from '../../support/db';
 import { uniqueOrderId, uniqueSku } from '../../support/naming';
-import { connectPostgres, postgresInventory, withPg, type TestPostgres } from './helpers';
+import { withPg } from '../../support/db';
+import { connectPostgres, postgresInventory, type TestPostgres } from './helpers';
 
 jest.setTimeout(60_000);
 

@@ -7,7 +7,8 @@ import { LedgerReplay } from '../../../src/domain/LedgerReplay';
 import type { MovementType } from '../../../src/domain/StockMovement';
 import { createTestDatabase, type TestDatabase } from '../../support/db';
 import { uniqueSku } from '../../support/naming';
-import { connectPostgres, postgresInventory, withPg, type TestPostgres } from './helpers';
+import { withPg } from '../../support/db';
+import { connectPostgres, postgresInventory, type TestPostgres } from './helpers';
 
 jest.setTimeout(60_000);
 
