@@ -1,11 +1,10 @@
 /**
  * What a db-mode workflow start costs the Temporal dev server, with and without the SQLite pragmas of
- * temporal/sqlite-pragmas.txt (`--compare pragmas`, the default), or this process through the gRPC-js
- * client against the dispatchers' native one (`--compare client`, NativeClientSource): the dispatcher's own delivery (deliverWorkflowRequest: signalWithStart
+ * temporal/sqlite-pragmas.txt: the dispatcher's own delivery (deliverWorkflowRequest: signalWithStart
  * of the reservation workflow with its search attributes) against a dev server of this bench's own,
  * and the workflow's first task in a worker in this process.
  *
- *   npm run bench:starts -- [--starts 300] [--concurrency 8] [--rounds 2] [--compare pragmas|client]
+ *   npm run bench:starts -- [--starts 300] [--concurrency 8] [--rounds 2]
  *
  * Per variant and round: a fresh dev server (its own SQLite file under .data/bench-starts, free ports,
  * loopback only), 20 warm-up starts, then `--starts` starts with `--concurrency` in flight. Prints
@@ -16,7 +15,6 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
-import { NativeClientSource } from '../src/adapters/temporal/connection';
 import { deliverWorkflowRequest } from '../src/adapters/temporal/ReservationWorkflowDispatcher';
 import { bundleReservationWorkflows } from '../src/adapters/temporal/worker';
 import { BenchDevServer } from './lib/devServer';
@@ -53,36 +51,16 @@ interface Result {
   p99: number;
 }
 
-interface Variant {
-  name: string;
-  pragmas: boolean;
-  /** The dispatchers' client (a native connection) instead of the gRPC-js one. */
-  native: boolean;
-}
-
-const COMPARISONS: Record<string, { column: string; variants: Variant[] }> = {
-  pragmas: {
-    column: 'SQLite pragmas',
-    variants: [
-      { name: 'default', pragmas: false, native: false },
-      { name: 'sqlite-pragmas.txt', pragmas: true, native: false },
-    ],
-  },
-  client: {
-    column: 'client',
-    variants: [
-      { name: 'gRPC-js', pragmas: true, native: false },
-      { name: 'native (NativeClientSource)', pragmas: true, native: true },
-    ],
-  },
-};
-
-async function measure(variant: Variant, round: number, starts: number, concurrency: number) {
-  const { pragmas } = variant;
-  const slug = `${variant.pragmas ? 'pragmas' : 'default'}-${variant.native ? 'native' : 'grpc'}`;
-  const server = await BenchDevServer.start(join(DATA, `${slug}-${round}`), { pragmas });
+async function measure(
+  variant: string,
+  pragmas: boolean,
+  round: number,
+  starts: number,
+  concurrency: number,
+) {
+  const server = await BenchDevServer.start(join(DATA, `${variant}-${round}`), { pragmas });
   const { address } = server;
-  const taskQueue = `bench-starts-${slug}-${round}`;
+  const taskQueue = `bench-starts-${variant}-${round}`;
   const native = await NativeConnection.connect({ address });
   const worker = await Worker.create({
     connection: native,
@@ -92,8 +70,7 @@ async function measure(variant: Variant, round: number, starts: number, concurre
   });
   const running = worker.run();
   const connection = await Connection.connect({ address });
-  const source = new NativeClientSource({ address, namespace: 'default' });
-  const client = variant.native ? await source.client() : new Client({ connection });
+  const client = new Client({ connection });
   const start = (orderId: string) =>
     deliverWorkflowRequest(client, {
       orderId,
@@ -128,7 +105,7 @@ async function measure(variant: Variant, round: number, starts: number, concurre
     await sleep(2_000);
     const l = latency(times);
     return {
-      variant: variant.name,
+      variant,
       round,
       startsPerSecond: starts / (wallMs / 1000),
       serverMsPerStart: (cpuMs(server.pid) - server0) / starts,
@@ -140,7 +117,6 @@ async function measure(variant: Variant, round: number, starts: number, concurre
     worker.shutdown();
     await running.catch(() => undefined);
     await connection.close();
-    await source.close();
     await native.close();
     await server.stop();
   }
@@ -150,16 +126,22 @@ async function main(): Promise<void> {
   const starts = arg('starts', 300, 5_000);
   const concurrency = arg('concurrency', 8, 64);
   const rounds = arg('rounds', 2, 10);
-  const i = process.argv.indexOf('--compare');
-  const compare = i >= 0 ? process.argv[i + 1]! : 'pragmas';
-  const comparison = COMPARISONS[compare];
-  if (!comparison) throw new Error(`--compare: one of ${Object.keys(COMPARISONS).join(', ')}`);
-  const { variants } = comparison;
+  const variants = [
+    { name: 'default', pragmas: false },
+    { name: 'sqlite-pragmas.txt', pragmas: true },
+  ];
   const results: Result[] = [];
   for (let round = 1; round <= rounds; round++) {
     const order = round % 2 === 1 ? variants : [...variants].reverse();
     for (const v of order) {
-      const r = await measure(v, round, starts, concurrency);
+      const r = await measure(
+        v.name === 'default' ? 'default' : 'pragmas',
+        v.pragmas,
+        round,
+        starts,
+        concurrency,
+      );
+      r.variant = v.name;
       results.push(r);
       console.log(
         `round ${round}, ${v.name}: ${r.startsPerSecond.toFixed(1)} starts/s, server ${r.serverMsPerStart.toFixed(2)} ms CPU per start`,
@@ -170,7 +152,7 @@ async function main(): Promise<void> {
     `\n${starts} starts per round, ${concurrency} in flight, ${rounds} round(s); load average ${process.platform === 'linux' ? readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ') : '?'}\n`,
   );
   console.log(
-    `| ${comparison.column} | round | starts/s | start p50 / p99 ms | server CPU ms per start | client + worker CPU ms per start |`,
+    '| SQLite pragmas | round | starts/s | start p50 / p99 ms | server CPU ms per start | client + worker CPU ms per start |',
   );
   console.log('|---|---|---|---|---|---|');
   for (const r of results) {

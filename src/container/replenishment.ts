@@ -29,7 +29,7 @@ export type ReplenishmentDispatcherComponent = DispatcherComponent<Replenishment
  * finishes the Temporal call in flight.
  */
 export function replenishmentDispatcherComponent<
-  C extends BaseCradle & Pick<TemporalCradle, 'temporalDispatchClient'>,
+  C extends BaseCradle & Pick<TemporalCradle, 'temporalClient'>,
 >(container: AwilixContainer<C>): ReplenishmentDispatcherComponent {
   const dispatcher = new ReplenishmentDispatcher({
     ...dispatcherDependencies(container, 'replenishment-dispatcher'),

@@ -7,7 +7,7 @@ import {
   type WithInventory,
 } from '../application/DirectReservationOrchestrator';
 import type { HealthCheck, OrderSignalPort, ReservationOrchestratorPort } from '../application/ports';
-import { createWorkerConnection, NativeClientSource } from '../adapters/temporal/connection';
+import { createWorkerConnection } from '../adapters/temporal/connection';
 import type { TemporalDispatcherDependencies } from '../adapters/temporal/dispatcher';
 import { workerHealth } from '../adapters/temporal/health';
 import { installTemporalRuntime } from '../adapters/temporal/runtime';
@@ -34,8 +34,6 @@ export interface TemporalCradle {
   /** Lazy: connects on first use, so building the container never blocks on Temporal. */
   temporalConnection: Connection;
   temporalClient: Client;
-  /** The dispatchers' client: a native connection, opened on first use (NativeClientSource). */
-  temporalDispatchClient: NativeClientSource;
   orchestrator: ReservationOrchestratorPort;
   orderSignals: OrderSignalPort;
 }
@@ -94,16 +92,6 @@ export function registerTemporal<C extends BaseCradle & InventoryCradle>(
           interceptors: tracingClientInterceptors(tracingOf(container)),
         }),
     ).singleton(),
-    temporalDispatchClient: asFunction(
-      ({ config }: BaseCradle) =>
-        new NativeClientSource({
-          address: config.TEMPORAL_ADDRESS,
-          namespace: config.TEMPORAL_NAMESPACE,
-          interceptors: tracingClientInterceptors(tracingOf(container)),
-        }),
-    )
-      .singleton()
-      .disposer((source) => source.close()),
     orchestrator: asFunction(({ config, temporalClient }: Needs) => {
       const orchestrator: ReservationOrchestratorPort =
         config.RESERVE_MODE === 'db'
@@ -224,7 +212,7 @@ export function reservationWorkerComponent<C extends BaseCradle & ReservationAct
 export type DispatcherComponent<D> = Component & { readonly dispatcher: D };
 export type ReservationDispatcherComponent = DispatcherComponent<ReservationWorkflowDispatcher>;
 
-type DispatcherNeeds = BaseCradle & Pick<TemporalCradle, 'temporalDispatchClient'>;
+type DispatcherNeeds = BaseCradle & Pick<TemporalCradle, 'temporalClient'>;
 
 /** What every dispatcher takes from the container: the database, the Temporal client and task queue. */
 export function dispatcherDependencies<C extends DispatcherNeeds>(
@@ -234,7 +222,7 @@ export function dispatcherDependencies<C extends DispatcherNeeds>(
   const config = container.resolve('config');
   return {
     databaseUrl: config.DATABASE_URL,
-    client: () => container.resolve('temporalDispatchClient').client(),
+    client: container.resolve('temporalClient'),
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     logger: container.resolve('logger').child({ component }),
   };

@@ -113,8 +113,8 @@ export class ReplenishmentDispatcher extends TemporalDispatcher {
     return rows.length === this.batchSize;
   }
 
-  private async startWorkflow(row: PendingRow): Promise<string> {
-    return startReplenishment(await this.temporal(), {
+  private startWorkflow(row: PendingRow): Promise<string> {
+    return startReplenishment(this.deps.client, {
       sku: row.sku,
       requestId: row.id,
       taskQueue: this.deps.taskQueue,
@@ -122,8 +122,8 @@ export class ReplenishmentDispatcher extends TemporalDispatcher {
     });
   }
 
-  private async signalClosed(row: PendingRow): Promise<boolean> {
-    return signalReplenishmentClosed(await this.temporal(), { sku: row.sku, requestId: row.id });
+  private signalClosed(row: PendingRow): Promise<boolean> {
+    return signalReplenishmentClosed(this.deps.client, { sku: row.sku, requestId: row.id });
   }
 }
 

@@ -178,7 +178,7 @@ export class ReservationWorkflowDispatcher extends TemporalDispatcher {
   }
 
   private async send(orderId: string, request: WorkflowRequestSignal): Promise<void> {
-    await deliverWorkflowRequest(await this.temporal(), {
+    await deliverWorkflowRequest(this.deps.client, {
       orderId,
       taskQueue: this.deps.taskQueue,
       request,

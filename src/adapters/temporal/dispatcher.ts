@@ -22,8 +22,7 @@ export const DISPATCHERS = {
 /** What a dispatcher of database rows to Temporal workflows takes. */
 export interface TemporalDispatcherDependencies {
   databaseUrl: string;
-  /** A client, or where to get one on each pass (NativeClientSource: it connects on first use). */
-  client: TemporalClient | (() => Promise<TemporalClient>);
+  client: TemporalClient;
   taskQueue: string;
   logger: Logger;
   /** Fallback poll when no NOTIFY arrives (ms); also how often a standby tries to take over. */
@@ -64,16 +63,7 @@ export type DispatcherIdentity = Parameters<typeof dispatcherWorkerOptions>[1];
 
 /** A dispatcher of database rows to Temporal workflows: one active per database, on that leader loop. */
 export abstract class TemporalDispatcher extends SingleActiveWorker {
-  private readonly clientOf: () => Promise<TemporalClient>;
-
   constructor(deps: TemporalDispatcherDependencies, own: DispatcherIdentity) {
     super(dispatcherWorkerOptions(deps, own));
-    const { client } = deps;
-    this.clientOf = typeof client === 'function' ? client : () => Promise.resolve(client);
-  }
-
-  /** The Temporal client for this pass; when it cannot connect, the pass fails and is retried. */
-  protected temporal(): Promise<TemporalClient> {
-    return this.clientOf();
   }
 }
