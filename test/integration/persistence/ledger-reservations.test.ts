@@ -3,9 +3,8 @@ import { join } from 'node:path';
 import type { PrismaClient } from '../../../src/adapters/postgres/PrismaClientFactory';
 import { auditIsClean, PrismaLedgerAuditor } from '../../../src/adapters/postgres/PrismaLedgerAuditor';
 import type { InventoryService } from '../../../src/application/InventoryService';
-import { createTestDatabase, type TestDatabase } from '../../support/db';
+import { createTestDatabase, withPg, type TestDatabase } from '../../support/db';
 import { uniqueOrderId, uniqueSku } from '../../support/naming';
-import { withPg } from '../../support/db';
 import { connectPostgres, postgresInventory, type TestPostgres } from './helpers';
 
 jest.setTimeout(60_000);

@@ -5,9 +5,8 @@ import { PrismaLedgerAuditor } from '../../../src/adapters/postgres/PrismaLedger
 import type { InventoryService } from '../../../src/application/InventoryService';
 import { LedgerReplay } from '../../../src/domain/LedgerReplay';
 import type { MovementType } from '../../../src/domain/StockMovement';
-import { createTestDatabase, type TestDatabase } from '../../support/db';
+import { createTestDatabase, withPg, type TestDatabase } from '../../support/db';
 import { uniqueSku } from '../../support/naming';
-import { withPg } from '../../support/db';
 import { connectPostgres, postgresInventory, type TestPostgres } from './helpers';
 
 jest.setTimeout(60_000);
