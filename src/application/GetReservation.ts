@@ -1,6 +1,6 @@
 import { OrderId } from '../domain/OrderId';
 import type { ReservationView } from './contracts';
-import type { QueryDependencies } from './dependencies';
+import type { CommandDependencies, QueryDependencies } from './dependencies';
 import { toReservationView } from './views';
 
 export class GetReservation {
@@ -8,6 +8,21 @@ export class GetReservation {
 
   async execute(rawOrderId: string): Promise<ReservationView | null> {
     const reservation = await this.deps.reservationRepository.findByOrderId(OrderId.of(rawOrderId));
+    return reservation ? toReservationView(reservation) : null;
+  }
+}
+
+/**
+ * The order's reservation once no transaction is changing it: it takes the order's lock (as a reserve,
+ * release or confirm does) and reads under it, so a reserve that is committing at that moment is
+ * waited for, not missed. For deciding what a caller whose answer was lost holds (workflow mode).
+ */
+export class GetSettledReservation {
+  constructor(private readonly deps: Pick<CommandDependencies, 'unitOfWork'>) {}
+
+  async execute(rawOrderId: string): Promise<ReservationView | null> {
+    const orderId = OrderId.of(rawOrderId);
+    const reservation = await this.deps.unitOfWork.run((tx) => tx.reservations.lockByOrderId(orderId));
     return reservation ? toReservationView(reservation) : null;
   }
 }

@@ -29,7 +29,7 @@ import type {
 } from './contracts';
 import type { CommandDependencies, QueryDependencies } from './dependencies';
 import { ExtendReservation } from './ExtendReservation';
-import { GetReservation } from './GetReservation';
+import { GetReservation, GetSettledReservation } from './GetReservation';
 import { GetStockLevel } from './GetStockLevel';
 import { GetStockLevels, ListBelowSafetyStock } from './GetStockLevels';
 import { ListMovements } from './ListMovements';
@@ -67,6 +67,7 @@ export class InventoryService {
   private readonly adjustStock: AdjustStock;
   private readonly stockLevel: GetStockLevel;
   private readonly reservation: GetReservation;
+  private readonly settledReservation: GetSettledReservation;
   private readonly movements: ListMovements;
   private readonly purchaseOrders: ListPurchaseOrders;
   private readonly purchaseOrderReminder: RemindPurchaseOrder;
@@ -85,6 +86,7 @@ export class InventoryService {
     this.adjustStock = new AdjustStock(deps);
     this.stockLevel = new GetStockLevel(deps);
     this.reservation = new GetReservation(deps);
+    this.settledReservation = new GetSettledReservation(deps);
     this.movements = new ListMovements(deps);
     this.purchaseOrders = new ListPurchaseOrders(deps);
     this.purchaseOrderReminder = new RemindPurchaseOrder(deps);
@@ -142,6 +144,11 @@ export class InventoryService {
 
   getReservation(orderId: string): Promise<ReservationView | null> {
     return this.reservation.execute(orderId);
+  }
+
+  /** As getReservation, read under the order's lock: once no reserve of it is committing. */
+  getSettledReservation(orderId: string): Promise<ReservationView | null> {
+    return this.settledReservation.execute(orderId);
   }
 
   /** null when the SKU does not exist. */

@@ -101,7 +101,8 @@ export function registerTemporal<C extends BaseCradle & InventoryCradle>(
               taskQueue: config.TEMPORAL_TASK_QUEUE,
               defaultTtlSeconds: config.RESERVATION_DEFAULT_TTL_SECONDS,
               deadlineMs: config.REQUEST_DEADLINE_MS,
-              currentReservation: (orderId) => withInventoryOf(container)((i) => i.getReservation(orderId)),
+              currentReservation: (orderId) =>
+                withInventoryOf(container)((i) => i.getSettledReservation(orderId)),
               releaseDirectly: (command) => releaseInOwnScope(container, command),
               extendDirectly: (command) => withInventoryOf(container)((i) => i.extend(command)),
             });

@@ -11,6 +11,7 @@ import type { IdGenerator } from '../../../src/domain/ports/IdGenerator';
 import { CryptoIdGenerator } from '../../../src/adapters/system/CryptoIdGenerator';
 import { SystemClock } from '../../../src/adapters/system/SystemClock';
 import type { Clock } from '../../../src/domain/ports/Clock';
+import type { UnitOfWorkPort } from '../../../src/domain/ports/UnitOfWorkPort';
 
 /** One pool, and Prisma over it, as the container builds them. */
 export interface TestPostgres {
@@ -38,10 +39,10 @@ export function connectPostgres(url: string, poolSize: number): TestPostgres {
  */
 export function postgresInventory(
   { pool, prisma }: Pick<TestPostgres, 'pool' | 'prisma'>,
-  deps: { ids?: IdGenerator; clock?: Clock } = {},
+  deps: { ids?: IdGenerator; clock?: Clock; unitOfWork?: UnitOfWorkPort } = {},
 ): InventoryService {
   return new InventoryService({
-    unitOfWork: new PgUnitOfWork({ pool }),
+    unitOfWork: deps.unitOfWork ?? new PgUnitOfWork({ pool }),
     inventoryRepository: new PrismaInventoryRepository(prisma),
     reservationRepository: new PrismaReservationRepository(prisma),
     movementReader: new PrismaMovementLedgerReader(prisma),
