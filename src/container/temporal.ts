@@ -1,4 +1,4 @@
-import { Client, Connection } from '@temporalio/client';
+import { Client, type Connection } from '@temporalio/client';
 import { asFunction, type AwilixContainer } from 'awilix';
 import type { ReservationActivitiesCradle } from '../../activities';
 import type { ReleaseCommand, ReleaseOutcome } from '../application/contracts';
@@ -7,7 +7,7 @@ import {
   type WithInventory,
 } from '../application/DirectReservationOrchestrator';
 import type { HealthCheck, OrderSignalPort, ReservationOrchestratorPort } from '../application/ports';
-import { createWorkerConnection } from '../adapters/temporal/connection';
+import { createClientConnection, createWorkerConnection } from '../adapters/temporal/connection';
 import type { TemporalDispatcherDependencies } from '../adapters/temporal/dispatcher';
 import { workerHealth } from '../adapters/temporal/health';
 import { installTemporalRuntime } from '../adapters/temporal/runtime';
@@ -79,9 +79,7 @@ export function registerTemporal<C extends BaseCradle & InventoryCradle>(
   container: AwilixContainer<C>,
 ): AwilixContainer<C & TemporalCradle> {
   return container.register({
-    temporalConnection: asFunction(({ config }: BaseCradle) =>
-      Connection.lazy({ address: config.TEMPORAL_ADDRESS }),
-    )
+    temporalConnection: asFunction(({ config }: BaseCradle) => createClientConnection(config))
       .singleton()
       .disposer((connection) => connection.close()),
     temporalClient: asFunction(

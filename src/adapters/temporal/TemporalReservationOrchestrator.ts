@@ -22,7 +22,8 @@ import {
 import { sleep } from '../shared/backoff';
 import { isWorkflowGone, mapTemporalError, ReservationOrchestrationError } from './errors';
 
-const OUTCOME_GRACE_MS = 1_000;
+/** How long past its deadline a caller waits for an update that started before it. */
+export const OUTCOME_GRACE_MS = 1_000;
 const RETRY_BASE_MS = 25;
 const RETRY_MAX_MS = 400;
 
@@ -50,8 +51,9 @@ export interface TemporalReservationOrchestratorDeps {
    */
   deadlineMs: number;
   /**
-   * The order's reservation as Postgres has it: read when the caller is about to get a 503, because an
-   * update can commit just before its deadline and have its outcome arrive after the client gave up.
+   * The order's reservation as Postgres has it once no reserve of the order is committing (read under
+   * the order's lock): read when the caller is about to get a 503, because an update can commit just
+   * before its deadline and have its outcome arrive after the client gave up.
    */
   currentReservation?: (orderId: string) => Promise<ReservationView | null>;
   /** Releases straight through the use case (its own scope) when no workflow is running for the order. */
@@ -97,6 +99,7 @@ export class TemporalReservationOrchestrator implements ReservationOrchestratorP
         },
       );
       try {
+        // The connection holds the SDK's gRPC retries to this deadline (deadlineBoundRetries).
         return await this.deps.client.connection.withDeadline(giveUpAt, () =>
           this.deps.client.workflow.executeUpdateWithStart(reserveUpdate, { args, startWorkflowOperation }),
         );
@@ -107,7 +110,8 @@ export class TemporalReservationOrchestrator implements ReservationOrchestratorP
         // while the deadline allows; the reserve is idempotent, so a retry never reserves twice.
         if (!isTransient(mapped) || Date.now() + retryIn >= deadline) {
           if (!isTransient(mapped) && Date.now() < giveUpAt) throw mapped;
-          // Past the deadline the activity refuses the command, so what Postgres holds now is final.
+          // Past the deadline the activity refuses the command, and the read waits for a reserve of
+          // this order that is committing: what Postgres holds then is final.
           const landed = await this.landed(command).catch(() => undefined);
           if (landed) return landed;
           throw unavailable(command.orderId, mapped);
