@@ -2,10 +2,7 @@
  * Reserve latency: HTTP reserve on the real service in both reserve modes beside its floors, closed and
  * open loop, in one run (issue 13, deliverable 8).
  *
- *   npm run bench:reserve -- [--requests 300] [--levels 1,8,32,64] [--rates 10,30,100,300]
- *                            [--seconds 20] [--workflow-rates 10,30] [--variants http-db,...]
- *                            [--json out.json] [--cpu-prof DIR] [--skus 64] [--keep-db]
- *                            [--layout split|single] [--temporal own|shared] [--temporal-nice 19]
+ *   npm run bench:reserve -- [flags]      (the flags and their defaults: USAGE below, or --help)
  *
  * Closed loop (`--levels` callers, `--requests` reserves per variant and level, each caller one request
  * at a time):
@@ -103,7 +100,44 @@ interface Args {
   temporalNice: number;
 }
 
+const USAGE = `npm run bench:reserve -- [--requests 300] [--levels 1,8,32,64] [--rates 10,30,100,300]
+                         [--seconds 20] [--workflow-rates 10,30] [--variants ${CLOSED_VARIANTS.join(',')}]
+                         [--json out.json] [--cpu-prof DIR] [--skus 64] [--keep-db]
+                         [--layout split|single] [--temporal own|shared] [--temporal-nice 0]
+A level, rate or variant list of "none" skips that part.`;
+const VALUE_FLAGS = new Set([
+  'requests',
+  'levels',
+  'rates',
+  'workflow-rates',
+  'seconds',
+  'variants',
+  'json',
+  'cpu-prof',
+  'skus',
+  'layout',
+  'temporal',
+  'temporal-nice',
+]);
+const SWITCHES = new Set(['keep-db']);
+
+/** An unknown flag is an error, not a full 8-minute run with the defaults. */
+function checkFlags(argv: string[]): void {
+  for (let i = 0; i < argv.length; i++) {
+    const name = argv[i]!.replace(/^--/, '');
+    if (argv[i] === '--help' || argv[i] === '-h') {
+      console.log(USAGE);
+      process.exit(0);
+    }
+    if (SWITCHES.has(name)) continue;
+    if (!argv[i]!.startsWith('--') || !VALUE_FLAGS.has(name) || argv[i + 1] === undefined)
+      throw new Error(`unknown or incomplete flag ${argv[i]}\n${USAGE}`);
+    i++;
+  }
+}
+
 function parseArgs(argv: string[]): Args {
+  checkFlags(argv);
   const get = (name: string) => {
     const i = argv.indexOf(`--${name}`);
     return i >= 0 ? argv[i + 1] : undefined;
