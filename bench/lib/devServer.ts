@@ -2,8 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import { join } from 'node:path';
-import { Connection } from '@temporalio/client';
 import { devServerEnv, devServerFlags } from '../../scripts/lib/temporalFlags';
+import { devServerReady, terminateChild } from '../../test/support/devServer';
 import { freePort } from '../../test/support/serviceProcess';
 
 const ROOT = join(__dirname, '..', '..');
@@ -58,14 +58,7 @@ export class BenchDevServer {
     const server = new BenchDevServer(child, `127.0.0.1:${port}`, dir);
     for (let i = 0; i < 300; i++) {
       if (child.exitCode !== null) throw new Error(`the dev server exited (${child.exitCode})`);
-      try {
-        const connection = await Connection.connect({ address: server.address, connectTimeout: 1_000 });
-        const attrs = await connection.operatorService.listSearchAttributes({ namespace: 'default' });
-        await connection.close();
-        if ('ReservationExpiresAt' in (attrs.customAttributes ?? {})) return server;
-      } catch {
-        // Not up yet.
-      }
+      if (await devServerReady(server.address)) return server;
       await sleep(200);
     }
     child.kill('SIGKILL');
@@ -93,13 +86,7 @@ export class BenchDevServer {
 
   /** SIGTERM (SIGKILL after 10 s), then its SQLite files are removed. */
   async stop(): Promise<void> {
-    if (this.child.exitCode === null && this.child.signalCode === null) {
-      const exited = new Promise((resolve) => this.child.once('exit', resolve));
-      this.child.kill('SIGTERM');
-      const timer = setTimeout(() => this.child.kill('SIGKILL'), 10_000);
-      await exited;
-      clearTimeout(timer);
-    }
+    await terminateChild(this.child, 10_000);
     rmSync(this.dir, { recursive: true, force: true });
   }
 }

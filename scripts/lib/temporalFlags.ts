@@ -32,3 +32,8 @@ export function devServerEnv(): Record<string, string> {
     }),
   );
 }
+
+/** The names of the custom search attributes the dev server registers (temporal/search-attributes.txt). */
+export function searchAttributeNames(): string[] {
+  return lines('search-attributes.txt').map((l) => l.slice(0, l.indexOf('=')));
+}

@@ -2,7 +2,7 @@ import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_pro
 import { chownSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { Connection } from '@temporalio/client';
+import { devServerReady, terminateChild } from '../support/devServer';
 import { Client } from 'pg';
 import { applyMigrations, readMigrations } from '../../src/adapters/postgres/MigrationApplier';
 import { eventually } from '../support/eventually';
@@ -282,7 +282,6 @@ export class FaultTemporal {
   private readonly db = join(FAULTS_DATA, 'temporal.db');
   private readonly pidFile = join(FAULTS_DATA, 'temporal.pid');
   private child: ChildProcess | undefined;
-  private exited: Promise<void> | undefined;
 
   async init(): Promise<void> {
     ownDir(FAULTS_DATA, 'root');
@@ -338,18 +337,11 @@ export class FaultTemporal {
       { stdio: ['ignore', log, log] },
     );
     this.child = child;
-    this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
     writeFileSync(this.pidFile, String(child.pid));
     await eventually(
       async () => {
         if (child.exitCode !== null) throw new Error(`temporal exited (${child.exitCode}); see temporal.log`);
-        const connection = await Connection.connect({ address: this.address, connectTimeout: 1_000 });
-        try {
-          const attrs = await connection.operatorService.listSearchAttributes({ namespace: this.namespace });
-          return 'ReservationExpiresAt' in (attrs.customAttributes ?? {});
-        } finally {
-          await connection.close();
-        }
+        return devServerReady(this.address, this.namespace);
       },
       { timeoutMs: 90_000, intervalMs: 250, what: 'the fault suite Temporal dev server' },
     );
@@ -357,12 +349,8 @@ export class FaultTemporal {
 
   /** SIGTERM to our PID (a graceful stop), SIGKILL after 15 s. */
   async stop(): Promise<void> {
-    const child = this.child;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-    await this.exited;
-    clearTimeout(timer);
+    if (!this.child) return;
+    await terminateChild(this.child, 15_000);
     rmSync(this.pidFile, { force: true });
   }
 
