@@ -3,6 +3,7 @@ import { Reservation } from '../domain/Reservation';
 import { boundedNote } from '../domain/StockMovement';
 import type { CommandDependencies } from './dependencies';
 import type { OrderSignalPort, SignalDelivery } from './ports';
+import { releaseExpiredReservation } from './settleLines';
 
 /**
  * order-service's decisions (from the RabbitMQ bridge) made durable in Postgres, in one transaction
@@ -13,6 +14,8 @@ import type { OrderSignalPort, SignalDelivery } from './ports';
  * - it has none yet → the decision is kept in order_decisions for operators, and a cancel also closes
  *   the order in advance (a RELEASED reservation without lines), so that a reserve still in flight
  *   answers 410 and holds nothing: 'no-workflow';
+ * - it is open but past its expiry, with no decision recorded before → released as expired (the
+ *   expiry came first) and the decision kept for operators: 'no-workflow';
  * - it is already confirmed or released → nothing to do: 'no-workflow'.
  */
 export class RecordOrderDecision implements OrderSignalPort {
@@ -41,10 +44,17 @@ export class RecordOrderDecision implements OrderSignalPort {
         return 'no-workflow';
       }
       if (!reservation.isOpen) return 'no-workflow';
-      await tx.orderDecisions.recordMatched({
-        orderId,
-        decision: kind === 'cancel' ? 'CANCELLED' : 'CONFIRMED',
-      });
+      const decision = kind === 'cancel' ? 'CANCELLED' : 'CONFIRMED';
+      const now = this.deps.clock.now();
+      if (reservation.isExpiredAt(now) && !(await tx.orderDecisions.hasPendingDecision(orderId))) {
+        // Recorded after the expiry, so the expiry came first: a reserve may already have given some of
+        // its lines to other orders. The rest is released as expired here, all of it, and the decision
+        // is kept for operators; a confirm must not commit what is left (a half-confirmed order).
+        await releaseExpiredReservation(tx, reservation, { ids: this.deps.ids, now });
+        await tx.orderDecisions.recordUnmatched({ orderId, decision, ...(reason ? { reason } : {}) });
+        return 'no-workflow';
+      }
+      await tx.orderDecisions.recordMatched({ orderId, decision });
       await tx.workflowRequests.request([{ orderId, kind, ...(reason ? { reason } : {}) }]);
       return 'signalled';
     });

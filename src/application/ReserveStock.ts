@@ -10,7 +10,7 @@ import type { CommandDependencies } from './dependencies';
 import { parseDeadline, parseLines } from './input';
 import { toOutboxMessages } from './outbox';
 import { reviewSafetyStock } from './safetyStock';
-import { settleLines } from './settleLines';
+import { releaseExpiredReservation } from './settleLines';
 import { toReservationView } from './views';
 
 export interface ReserveStockDependencies extends CommandDependencies {
@@ -57,7 +57,7 @@ export class ReserveStock {
         tx.inventory.lockForUpdate(lines.map((l) => l.sku)),
       ]);
       if (existing?.isExpiredAt(now)) {
-        await this.releaseExpired(tx, [existing], now);
+        await releaseExpiredReservation(tx, existing, { ids: this.deps.ids, now });
         return { kind: 'reservation-closed', reservation: toReservationView(existing) } as const;
       }
       if (existing && !existing.isOpen) {
@@ -172,15 +172,6 @@ export class ReserveStock {
   }
 
   /** Closes the order's own expired reservation: every open line back to stock, reason `expired`. */
-  private async releaseExpired(tx: TransactionalRepositories, [reservation]: Reservation[], now: Date) {
-    const released = reservation!.release('expired', now);
-    const context = { ids: this.deps.ids, now, change: 'RELEASE' as const };
-    await settleLines(tx, released, context, (inventory, l) =>
-      inventory.release(reservation!.orderId, l.quantity, 'expired', now),
-    );
-    await tx.reservations.save(reservation!);
-  }
-
   private assertBefore(deadline: Date | undefined): void {
     if (deadline && this.deps.clock.now().getTime() >= deadline.getTime()) {
       throw new DomainError(

@@ -2,7 +2,7 @@ import { DomainError, ErrorCodes } from '../domain/errors';
 import type { IdGenerator } from '../domain/ports/IdGenerator';
 import type { TransactionalRepositories } from '../domain/ports/UnitOfWorkPort';
 import type { ProductInventory } from '../domain/ProductInventory';
-import type { RequestedLine } from '../domain/Reservation';
+import type { RequestedLine, Reservation } from '../domain/Reservation';
 import type { StockChange } from '../domain/SafetyStockPolicy';
 import { toOutboxMessages } from './outbox';
 import { reviewSafetyStock } from './safetyStock';
@@ -40,4 +40,22 @@ export async function settleLines(
   await tx.outbox.record(
     toOutboxMessages([...touched.flatMap((i) => i.pullEvents()), ...review.events], context.ids),
   );
+}
+
+/**
+ * Releases what is still reserved of an order whose reservation expired (reason `expired`), in the
+ * caller's transaction and under the order's lock: its stock, movements and StockReleased events, then
+ * the reservation itself. The order's workflow later finds it done.
+ */
+export async function releaseExpiredReservation(
+  tx: TransactionalRepositories,
+  reservation: Reservation,
+  context: { ids: IdGenerator; now: Date },
+): Promise<void> {
+  const { now } = context;
+  const released = reservation.release('expired', now);
+  await settleLines(tx, released, { ...context, change: 'RELEASE' }, (inventory, l) =>
+    inventory.release(reservation.orderId, l.quantity, 'expired', now),
+  );
+  await tx.reservations.save(reservation);
 }

@@ -263,6 +263,50 @@ describe('expiry judged on the database (the fault suite found both races)', () 
     });
   });
 
+  it('a confirm recorded after the expiry finds it expired: the rest is released, nothing is confirmed', async () => {
+    // The fault suite (workflow mode, kill api + worker): the bridge was down when the confirm was
+    // published, and recorded it after the expiry, when a reserve had already taken the HOT line.
+    const env = await withStock({ HOT: 2, COLD: 2 });
+    const cmd = CommandMother.reserve(
+      [
+        { sku: 'HOT', quantity: 2 },
+        { sku: 'COLD', quantity: 1 },
+      ],
+      { ttlSeconds: 3 },
+    );
+    await env.orchestrator.reserve(cmd);
+    env.clock.advance(4);
+    await expect(
+      env.orchestrator.reserve(CommandMother.reserve([{ sku: 'HOT', quantity: 1 }])),
+    ).resolves.toMatchObject({ kind: 'reserved' });
+    env.tables().workflowRequests.length = 0;
+
+    await expect(env.service.orderDecisions.confirm(cmd.orderId)).resolves.toBe('no-workflow');
+
+    expect(env.tables().workflowRequests).toEqual([]);
+    expect([...env.tables().orderDecisions.values()]).toEqual([
+      { orderId: cmd.orderId, decision: 'CONFIRMED' },
+    ]);
+    expect(await env.service.getReservation(cmd.orderId)).toMatchObject({
+      status: 'RELEASED',
+      releaseReason: 'expired',
+      lines: [
+        { sku: 'COLD', status: 'RELEASED' },
+        { sku: 'HOT', status: 'RELEASED' },
+      ],
+    });
+    expect(movementsOf(env, 'RELEASE').map((m) => [m.sku, m.orderId, m.reason])).toEqual([
+      ['HOT', cmd.orderId, 'expired'],
+      ['COLD', cmd.orderId, 'expired'],
+    ]);
+    expect(movementsOf(env, 'COMMIT')).toEqual([]);
+    // A confirm that reaches the workflow anyway commits nothing.
+    await expect(env.service.confirm({ orderId: cmd.orderId })).resolves.toMatchObject({
+      kind: 'reservation-released',
+    });
+    expect(await env.service.getStockLevel('COLD')).toMatchObject({ onHand: 2, reserved: 0 });
+  });
+
   it('a confirm recorded before the expiry wins over it: neither the expiry nor a reserve releases a line', async () => {
     const env = await withStock({ HOT: 2, COLD: 2 });
     const cmd = CommandMother.reserve(
