@@ -290,6 +290,15 @@ describe('faults under load (own Postgres, RabbitMQ and Temporal; 2 api + 2 work
           worst503Ms: Math.round(
             Math.max(0, ...calls.filter((c) => c.outcome === 503).map((c) => c.latencyMs)),
           ),
+          slowestAnswers: [...calls]
+            .filter((c) => typeof c.outcome === 'number')
+            .sort((a, b) => b.latencyMs - a.latencyMs)
+            .slice(0, 3)
+            .map((c) => ({
+              outcome: c.outcome,
+              callerMs: Math.round(c.latencyMs),
+              ...(c.serverMs !== undefined ? { apiMs: Math.round(c.serverMs) } : {}),
+            })),
           decisions: {
             confirms: decided.filter((c) => c.decision!.type === 'OrderConfirmed').length,
             cancels: decided.filter((c) => c.decision!.type === 'OrderCancelled').length,

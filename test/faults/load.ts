@@ -5,6 +5,12 @@ import { uniqueOrderId } from '../support/naming';
 /** What orders-capi would do: give up on a reserve after this long. */
 export const CALLER_TIMEOUT_MS = 5_000;
 
+/** `app;dur=12.3` → 12.3 (the service's Server-Timing header). */
+function serverTiming(header: string | null): number | undefined {
+  const dur = /(?:^|,)\s*app;dur=([\d.]+)/.exec(header ?? '');
+  return dur ? Number(dur[1]) : undefined;
+}
+
 export interface Line {
   sku: string;
   quantity: number;
@@ -20,6 +26,8 @@ export interface ReserveCall {
   /** ms since the epoch */
   sentAt: number;
   latencyMs: number;
+  /** The api's own time for the answer (its Server-Timing header), when an answer came. */
+  serverMs?: number;
   /** Retried on the other api after a connection error. */
   retried: boolean;
   body?: unknown;
@@ -171,6 +179,7 @@ export class LoadGenerator {
     const deadline = t0 + CALLER_TIMEOUT_MS;
     let outcome: ReserveCall['outcome'] = 'network';
     let body: unknown;
+    let serverMs: number | undefined;
     let retried = false;
     const first = this.next++;
     for (let attempt = 0; attempt < 2; attempt++) {
@@ -189,6 +198,7 @@ export class LoadGenerator {
           signal: AbortSignal.timeout(Math.ceil(left)),
         });
         outcome = res.status;
+        serverMs = serverTiming(res.headers.get('server-timing'));
         body = await res.json().catch(() => undefined);
         break;
       } catch (error) {
@@ -209,6 +219,7 @@ export class LoadGenerator {
       outcome,
       sentAt,
       latencyMs: performance.now() - t0,
+      ...(serverMs !== undefined ? { serverMs } : {}),
       retried,
       body,
     };

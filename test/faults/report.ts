@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import type { ReserveCall } from './load';
 
 /** Where the fault suite writes what it measured; scripts/faults-report.ts renders docs/faults.md from it. */
 export const RESULTS_FILE = join(__dirname, '..', '..', '.data', 'faults-results.json');
@@ -20,6 +21,11 @@ export interface ScenarioResult {
   latencyMs: { p50: number; p99: number; max: number };
   /** Worst latency of a 503, ms (a 503 should be prompt). */
   worst503Ms: number;
+  /**
+   * The three slowest answers: the caller's latency beside the api's own time (Server-Timing), which
+   * tells queueing before the api (or on the wire) from time spent in it. Absent in older results.
+   */
+  slowestAnswers?: { outcome: ReserveCall['outcome']; callerMs: number; apiMs?: number }[];
   decisions: { confirms: number; cancels: number; unpublished: number };
   /** From the dependency back (or the killed processes restarted) to every process ready. */
   readyAgainSeconds: number;
@@ -104,6 +110,13 @@ export function renderTable(run: FaultRun): string {
   return [head, rule, ...rows.map((r) => `| ${r} |`)].join('\n');
 }
 
+/** ` (slowest: 4582 ms, api 3012)`: the slowest answer's caller latency and the api's own time. */
+function slowest(s: ScenarioResult): string {
+  const top = s.slowestAnswers?.[0];
+  if (!top) return '';
+  return ` (slowest ${top.outcome}: ${top.callerMs} ms, api ${top.apiMs ?? '?'})`;
+}
+
 /**
  * A few plain lines per scenario for the end of a CI log (whose tail is all that some readers keep):
  * its verdict, what callers saw, the load, and the first violations.
@@ -116,7 +129,7 @@ export function renderDigest(run: FaultRun, maxViolations = 8): string {
         .join(' ');
       const head =
         `${s.passed ? 'ok  ' : 'FAIL'} ${s.mode} · ${s.scenario}: ${s.reserves} reserves (${outcomes}), ` +
-        `p99 ${s.latencyMs.p99} ms, ready again ${s.readyAgainSeconds} s, load avg ${loadColumn(s)}`;
+        `p99 ${s.latencyMs.p99} ms${slowest(s)}, ready again ${s.readyAgainSeconds} s, load avg ${loadColumn(s)}`;
       const shown = s.violations.slice(0, maxViolations).map((v) => `       - ${v.split('\n')[0]}`);
       const more =
         s.violationCount > shown.length ? [`       (${s.violationCount - shown.length} more)`] : [];

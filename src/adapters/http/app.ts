@@ -245,6 +245,9 @@ export function buildApp(deps: BuildAppDeps): FastifyInstance {
   );
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
+    // Time in this process, from the request's arrival to its answer: what a caller's own latency
+    // adds beyond it was spent queueing or on the wire.
+    reply.header('server-timing', `app;dur=${reply.elapsedTime.toFixed(1)}`);
   });
   app.addHook('onResponse', async (request, reply) => {
     // Probes and scrapes every few seconds are noise at info; they still log at debug.

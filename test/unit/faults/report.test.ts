@@ -56,6 +56,17 @@ describe('renderDigest', () => {
     ]);
   });
 
+  it("shows the slowest answer's caller latency beside the api's own time", () => {
+    const slowestAnswers = [
+      { outcome: 503 as const, callerMs: 4582, apiMs: 3012 },
+      { outcome: 201 as const, callerMs: 3100 },
+    ];
+    const text = renderDigest(run([scenario({ slowestAnswers })]));
+    expect(text).toMatch(/, p99 40 ms \(slowest 503: 4582 ms, api 3012\), ready again /);
+    const noApiTime = renderDigest(run([scenario({ slowestAnswers: slowestAnswers.slice(1) })]));
+    expect(noApiTime).toMatch(/\(slowest 201: 3100 ms, api \?\)/);
+  });
+
   it('shows the peak load and the stretched graces when a busy machine stretched them', () => {
     const text = renderDigest(run([scenario({ peakLoadAverage: 12.4, graceScale: 3.1 })]));
     expect(text).toMatch(/, load avg 3\.2 \(peak 12\.4: graces ×3\.1\)$/);

@@ -36,6 +36,18 @@ describe('access log', () => {
     await app.close();
   });
 
+  it('answers with the time spent in the process (Server-Timing), even on an error', async () => {
+    const { app } = testApp();
+    for (const headers of [{ authorization: `Bearer ${await token('inventory:read')}` }, {}]) {
+      const res = await app.inject({ method: 'GET', url: '/inventory/SKU-NONE', headers });
+      expect([404, 401]).toContain(res.statusCode);
+      const dur = /^app;dur=(\d+(\.\d)?)$/.exec(String(res.headers['server-timing']));
+      expect(dur).not.toBeNull();
+      expect(Number(dur![1])).toBeGreaterThanOrEqual(0);
+    }
+    await app.close();
+  });
+
   it('logs refused requests too, without a principal', async () => {
     const { logger, lines } = capture();
     const { app } = testApp({ logger });
