@@ -239,6 +239,20 @@ describe("order-service's decisions, recorded in Postgres (RecordOrderDecision)"
   });
 });
 
+/** All of HOT (2) and one of COLD (2) reserved for one order with a 3 s TTL. */
+async function hotAndColdOrder() {
+  const env = await withStock({ HOT: 2, COLD: 2 });
+  const cmd = CommandMother.reserve(
+    [
+      { sku: 'HOT', quantity: 2 },
+      { sku: 'COLD', quantity: 1 },
+    ],
+    { ttlSeconds: 3 },
+  );
+  await env.orchestrator.reserve(cmd);
+  return { env, cmd };
+}
+
 describe('expiry judged on the database (the fault suite found both races)', () => {
   it("an expiry that fires before an extension's delivery releases nothing", async () => {
     const env = await withStock({ A: 2 });
@@ -266,15 +280,7 @@ describe('expiry judged on the database (the fault suite found both races)', () 
   it('a confirm recorded after the expiry finds it expired: the rest is released, nothing is confirmed', async () => {
     // The fault suite (workflow mode, kill api + worker): the bridge was down when the confirm was
     // published, and recorded it after the expiry, when a reserve had already taken the HOT line.
-    const env = await withStock({ HOT: 2, COLD: 2 });
-    const cmd = CommandMother.reserve(
-      [
-        { sku: 'HOT', quantity: 2 },
-        { sku: 'COLD', quantity: 1 },
-      ],
-      { ttlSeconds: 3 },
-    );
-    await env.orchestrator.reserve(cmd);
+    const { env, cmd } = await hotAndColdOrder();
     env.clock.advance(4);
     await expect(
       env.orchestrator.reserve(CommandMother.reserve([{ sku: 'HOT', quantity: 1 }])),
@@ -308,15 +314,7 @@ describe('expiry judged on the database (the fault suite found both races)', () 
   });
 
   it('a confirm recorded before the expiry wins over it: neither the expiry nor a reserve releases a line', async () => {
-    const env = await withStock({ HOT: 2, COLD: 2 });
-    const cmd = CommandMother.reserve(
-      [
-        { sku: 'HOT', quantity: 2 },
-        { sku: 'COLD', quantity: 1 },
-      ],
-      { ttlSeconds: 3 },
-    );
-    await env.orchestrator.reserve(cmd);
+    const { env, cmd } = await hotAndColdOrder();
     await env.service.orderDecisions.confirm(cmd.orderId);
     // Delivered to the workflow (the request row is gone), not yet applied by it: a Postgres restart
     // holds its confirm activity in retries (found by the fault suite).
