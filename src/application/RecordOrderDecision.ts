@@ -1,6 +1,7 @@
 import { OrderId } from '../domain/OrderId';
 import { Reservation } from '../domain/Reservation';
 import { boundedNote } from '../domain/StockMovement';
+import type { TransactionalRepositories } from '../domain/ports/UnitOfWorkPort';
 import type { CommandDependencies } from './dependencies';
 import type { OrderSignalPort, SignalDelivery } from './ports';
 import { releaseExpiredReservation } from './settleLines';
@@ -32,11 +33,13 @@ export class RecordOrderDecision implements OrderSignalPort {
 
   private record(raw: string, kind: 'confirm' | 'cancel', reason?: string): Promise<SignalDelivery> {
     const orderId = OrderId.of(raw);
+    const decision = kind === 'cancel' ? 'CANCELLED' : 'CONFIRMED';
+    const keepForOperators = (tx: TransactionalRepositories) =>
+      tx.orderDecisions.recordUnmatched({ orderId, decision, ...(reason ? { reason } : {}) });
     return this.deps.unitOfWork.run(async (tx) => {
       const reservation = await tx.reservations.lockByOrderId(orderId);
       if (!reservation) {
-        const decision = kind === 'cancel' ? 'CANCELLED' : 'CONFIRMED';
-        await tx.orderDecisions.recordUnmatched({ orderId, decision, ...(reason ? { reason } : {}) });
+        await keepForOperators(tx);
         if (kind === 'cancel') {
           const now = this.deps.clock.now();
           await tx.reservations.save(Reservation.closedBeforeReserve({ orderId, reason: 'cancelled', now }));
@@ -44,14 +47,13 @@ export class RecordOrderDecision implements OrderSignalPort {
         return 'no-workflow';
       }
       if (!reservation.isOpen) return 'no-workflow';
-      const decision = kind === 'cancel' ? 'CANCELLED' : 'CONFIRMED';
       const now = this.deps.clock.now();
       if (reservation.isExpiredAt(now) && !(await tx.orderDecisions.hasPendingDecision(orderId))) {
         // Recorded after the expiry, so the expiry came first: a reserve may already have given some of
         // its lines to other orders. The rest is released as expired here, all of it, and the decision
         // is kept for operators; a confirm must not commit what is left (a half-confirmed order).
         await releaseExpiredReservation(tx, reservation, { ids: this.deps.ids, now });
-        await tx.orderDecisions.recordUnmatched({ orderId, decision, ...(reason ? { reason } : {}) });
+        await keepForOperators(tx);
         return 'no-workflow';
       }
       await tx.orderDecisions.recordMatched({ orderId, decision });

@@ -171,7 +171,6 @@ export class ReserveStock {
     return [...freed];
   }
 
-  /** Closes the order's own expired reservation: every open line back to stock, reason `expired`. */
   private assertBefore(deadline: Date | undefined): void {
     if (deadline && this.deps.clock.now().getTime() >= deadline.getTime()) {
       throw new DomainError(
