@@ -105,40 +105,31 @@ const USAGE = `npm run bench:reserve -- [--requests 300] [--levels 1,8,32,64] [-
                          [--json out.json] [--cpu-prof DIR] [--skus 64] [--keep-db]
                          [--layout split|single] [--temporal own|shared] [--temporal-nice 0]
 A level, rate or variant list of "none" skips that part.`;
-const VALUE_FLAGS = new Set([
-  'requests',
-  'levels',
-  'rates',
-  'workflow-rates',
-  'seconds',
-  'variants',
-  'json',
-  'cpu-prof',
-  'skus',
-  'layout',
-  'temporal',
-  'temporal-nice',
-]);
-const SWITCHES = new Set(['keep-db']);
 
-/** An unknown flag is an error, not a full 8-minute run with the defaults. */
-function checkFlags(argv: string[]): void {
+/** A flag parseArgs never read is an error, not a full 8-minute run with the defaults. */
+function checkFlags(argv: string[], known: ReadonlySet<string>, switches: ReadonlySet<string>): void {
   for (let i = 0; i < argv.length; i++) {
     const name = argv[i]!.replace(/^--/, '');
-    if (argv[i] === '--help' || argv[i] === '-h') {
-      console.log(USAGE);
-      process.exit(0);
-    }
-    if (SWITCHES.has(name)) continue;
-    if (!argv[i]!.startsWith('--') || !VALUE_FLAGS.has(name) || argv[i + 1] === undefined)
+    if (switches.has(name)) continue;
+    if (!argv[i]!.startsWith('--') || !known.has(name) || argv[i + 1] === undefined)
       throw new Error(`unknown or incomplete flag ${argv[i]}\n${USAGE}`);
     i++;
   }
 }
 
 function parseArgs(argv: string[]): Args {
-  checkFlags(argv);
+  if (argv.includes('--help') || argv.includes('-h')) {
+    console.log(USAGE);
+    process.exit(0);
+  }
+  const known = new Set<string>();
+  const switches = new Set<string>();
+  const has = (name: string) => {
+    switches.add(name);
+    return argv.includes(`--${name}`);
+  };
   const get = (name: string) => {
+    known.add(name);
     const i = argv.indexOf(`--${name}`);
     return i >= 0 ? argv[i + 1] : undefined;
   };
@@ -157,11 +148,12 @@ function parseArgs(argv: string[]): Args {
     json: get('json'),
     cpuProf: get('cpu-prof'),
     skus: Number(get('skus') ?? 64),
-    keepDb: argv.includes('--keep-db'),
+    keepDb: has('keep-db'),
     layout: (get('layout') ?? 'split') as ServiceLayout,
     temporal: (get('temporal') ?? 'own') as Args['temporal'],
     temporalNice: Number(get('temporal-nice') ?? 0),
   };
+  checkFlags(argv, known, switches);
   if (!Number.isInteger(args.requests) || args.requests < 1 || args.requests > 2000)
     throw new Error('--requests must be 1..2000 (a bounded run)');
   if (args.levels.some((l) => !Number.isInteger(l) || l < 1 || l > 64))
