@@ -1,15 +1,10 @@
 import { performance } from 'node:perf_hooks';
 import { OrderEventsPublisher } from '../support/orderEvents';
+import { SERVER_TIMING_HEADER, serverTimingMs } from '../../src/adapters/http/serverTiming';
 import { uniqueOrderId } from '../support/naming';
 
 /** What orders-capi would do: give up on a reserve after this long. */
 export const CALLER_TIMEOUT_MS = 5_000;
-
-/** `app;dur=12.3` → 12.3 (the service's Server-Timing header). */
-function serverTiming(header: string | null): number | undefined {
-  const dur = /(?:^|,)\s*app;dur=([\d.]+)/.exec(header ?? '');
-  return dur ? Number(dur[1]) : undefined;
-}
 
 export interface Line {
   sku: string;
@@ -198,7 +193,7 @@ export class LoadGenerator {
           signal: AbortSignal.timeout(Math.ceil(left)),
         });
         outcome = res.status;
-        serverMs = serverTiming(res.headers.get('server-timing'));
+        serverMs = serverTimingMs(res.headers.get(SERVER_TIMING_HEADER));
         body = await res.json().catch(() => undefined);
         break;
       } catch (error) {

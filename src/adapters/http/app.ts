@@ -28,6 +28,7 @@ import { DomainError, ErrorCodes, isValidationCode, ValidationError } from '../.
 import type { TokenVerifier } from './auth';
 import { authorizer } from './authorize';
 import { registerIdempotency } from './idempotency';
+import { SERVER_TIMING_HEADER, serverTimingValue } from './serverTiming';
 import { connectionErrorOptions, problemConnectionErrors } from './connectionErrors';
 import { instrumentHttp } from './metrics';
 import { withOpenApiLinks } from './openapiLinks';
@@ -245,9 +246,7 @@ export function buildApp(deps: BuildAppDeps): FastifyInstance {
   );
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
-    // Time in this process, from the request's arrival to its answer: what a caller's own latency
-    // adds beyond it was spent queueing or on the wire.
-    reply.header('server-timing', `app;dur=${reply.elapsedTime.toFixed(1)}`);
+    reply.header(SERVER_TIMING_HEADER, serverTimingValue(reply.elapsedTime));
   });
   app.addHook('onResponse', async (request, reply) => {
     // Probes and scrapes every few seconds are noise at info; they still log at debug.

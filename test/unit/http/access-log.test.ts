@@ -1,5 +1,6 @@
 import pino from 'pino';
 import { testApp, token } from './fakes';
+import { serverTimingMs } from '../../../src/adapters/http/serverTiming';
 
 /** Captures the app's pino lines as objects. */
 function capture(level: pino.Level = 'info') {
@@ -44,6 +45,8 @@ describe('access log', () => {
       const dur = /^app;dur=(\d+(\.\d)?)$/.exec(String(res.headers['server-timing']));
       expect(dur).not.toBeNull();
       expect(Number(dur![1])).toBeGreaterThanOrEqual(0);
+      // What the load generators read back.
+      expect(serverTimingMs(String(res.headers['server-timing']))).toBe(Number(dur![1]));
     }
     await app.close();
   });
