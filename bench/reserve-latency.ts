@@ -15,18 +15,23 @@
  *   floor          a bare Update-With-Start whose update runs a no-op local activity (in-process worker).
  * Each HTTP mode is the real service (src/main/index.ts) laid out as in production (docker-compose.yml):
  * an `api` process and a `worker,bridge,relay` process (dispatcher, relay and workflows), or every role
- * in one process with `--layout single`; each mode with its own database, vhost and task queue; the workflow-mode one runs with REQUEST_DEADLINE_MS=60000, so that queueing at 32-64 callers
- * shows as latency (as it does for the floor) rather than as 503. Variants alternate in rounds whose order rotates, so drift and noise hit all alike; after each
+ * in one process with `--layout single`, or (a diagnostic, db mode only) the `api` with no background at
+ * all, `--layout alone`, which shows what the background costs the request path; each mode with its own
+ * database, vhost and task queue; the workflow-mode one runs with REQUEST_DEADLINE_MS=60000, so that
+ * queueing at 32-64 callers shows as latency (as it does for the floor) rather than as 503. Variants
+ * alternate in rounds whose order rotates, so drift and noise hit all alike; after each
  * `db`-mode round the bench waits until the dispatcher has delivered every request and the service is
  * quiet again, so that its background work lands in its own CPU figures and not in the next variant's
  * latency ("with drain": the round's reserves over its time plus that drain).
  *
  * Open loop (`db` mode at `--rates`, workflow mode at `--workflow-rates`, `--seconds` each): reserves
  * sent at a constant arrival rate whatever the answers do, latency counted from each request's
- * scheduled start (no coordinated omission). The commit → workflow-started lag is exact per order: the
- * reservation's createdAt (written in the reserve transaction) against the workflow's start time in
- * Temporal (visibility), beside the service's own histogram. After each step the bench measures how
- * long the dispatcher needs until no request is left undelivered.
+ * scheduled start (no coordinated omission), beside the api's own time for each answer (its
+ * Server-Timing header): what HTTP adds beyond it was spent queueing before the api or on the wire.
+ * The commit → workflow-started lag is exact per order: the reservation's createdAt (written in the
+ * reserve transaction) against the workflow's start time in Temporal (visibility), beside the service's
+ * own histogram. After each step the bench measures how long the dispatcher needs until no request is
+ * left undelivered.
  *
  * CPU (from /proc, Linux): the service processes, the Temporal dev server, the Postgres backends of the
  * bench's databases, Postgres's shared background processes, this process, and whatever else the
@@ -103,7 +108,7 @@ interface Args {
 const USAGE = `npm run bench:reserve -- [--requests 300] [--levels 1,8,32,64] [--rates 10,30,100,300]
                          [--seconds 20] [--workflow-rates 10,30] [--variants ${CLOSED_VARIANTS.join(',')}]
                          [--json out.json] [--cpu-prof DIR] [--skus 64] [--keep-db]
-                         [--layout split|single] [--temporal own|shared] [--temporal-nice 0]
+                         [--layout split|single|alone] [--temporal own|shared] [--temporal-nice 0]
 A level, rate or variant list of "none" skips that part.`;
 
 /** A flag parseArgs never read is an error, not a full 8-minute run with the defaults. */
@@ -164,7 +169,11 @@ function parseArgs(argv: string[]): Args {
   if (args.variants.some((v) => !CLOSED_VARIANTS.includes(v)))
     throw new Error(`--variants: some of ${CLOSED_VARIANTS.join(',')}`);
   if (!Number.isInteger(args.skus) || args.skus < 1 || args.skus > 1000) throw new Error('--skus: 1..1000');
-  if (!(args.layout in LAYOUT_ROLES)) throw new Error('--layout: split or single');
+  if (!(args.layout in LAYOUT_ROLES)) throw new Error('--layout: split, single or alone');
+  if (args.layout === 'alone' && (args.variants.includes('http-workflow') || args.workflowRates.length > 0))
+    throw new Error(
+      '--layout alone runs no worker: db mode only (drop http-workflow, --workflow-rates none)',
+    );
   if (!['own', 'shared'].includes(args.temporal)) throw new Error('--temporal: own or shared');
   if (!Number.isInteger(args.temporalNice) || args.temporalNice < 0 || args.temporalNice > 19)
     throw new Error('--temporal-nice: 0..19');
@@ -424,7 +433,8 @@ async function run(
       const t0 = performance.now();
       let peak = 0;
       let drainMs = NaN;
-      if (service) {
+      // --layout alone: nothing delivers the requests, so there is no drain to wait for.
+      if (service && args.layout !== 'alone') {
         for (;;) {
           const backlog = await service.backlog();
           peak = Math.max(peak, backlog);
@@ -559,12 +569,13 @@ async function run(
         report.open.push(result);
         orders.push(committed);
         log(
-          `open loop, ${mode} mode, ${rate}/s: HTTP ${msText(result.http.p50)}/${msText(result.http.p99)} ms, ` +
+          `open loop, ${mode} mode, ${rate}/s: HTTP ${msText(result.http.p50)}/${msText(result.http.p99)} ms ` +
+            `(api ${msText(result.api?.p50)}/${msText(result.api?.p99)}), ` +
             `${result.errors} errors, peak backlog ${result.peakBacklog}, drained in ${(result.drainMs / 1000).toFixed(1)} s`,
         );
       }
       if (profiled) for (const pid of service.pids) process.kill(pid, 'SIGUSR2');
-      if (mode === 'db')
+      if (mode === 'db' && args.layout !== 'alone')
         await addExactLag(
           client,
           service.taskQueue,
@@ -655,6 +666,7 @@ async function openLoop(
   const count = Math.round(rate * seconds);
   const interval = 1000 / rate;
   const latencies: number[] = [];
+  const apiLatencies: number[] = [];
   const launchLags: number[] = [];
   const committed: { orderId: string; createdAt?: number }[] = [];
   let errors = 0;
@@ -685,6 +697,7 @@ async function openLoop(
           lastAnswer = performance.now();
           if (answer.status === 201) {
             latencies.push(lastAnswer - due);
+            if (answer.serverMs !== undefined) apiLatencies.push(answer.serverMs);
             committed.push({ orderId, createdAt: answer.createdAt });
           } else {
             errors++;
@@ -720,6 +733,7 @@ async function openLoop(
       firstError,
       achieved: (latencies.length / (lastAnswer - t0)) * 1000,
       http: latency(latencies, errors),
+      api: latency(apiLatencies),
       launchLag: latency(launchLags),
       drainMs: 0,
       peakBacklog,

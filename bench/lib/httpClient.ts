@@ -1,11 +1,15 @@
 import { connect, type Socket } from 'node:net';
+import { SERVER_TIMING_HEADER, serverTimingMs } from '../../src/adapters/http/serverTiming';
 
 export interface HttpResponse {
   status: number;
   body: Buffer;
+  /** The service's own time for the answer (its Server-Timing header), when it sent one. */
+  serverMs?: number;
 }
 
 const HEADER_END = Buffer.from('\r\n\r\n');
+const SERVER_TIMING_LINE = new RegExp(`\\r\\n${SERVER_TIMING_HEADER}:[ ]*([^\\r]*)`, 'i');
 
 /**
  * One keep-alive HTTP/1.1 connection to 127.0.0.1, one request in flight. Parses only what Fastify
@@ -64,7 +68,12 @@ export class Connection {
     }
     const total = end + 4 + Number(length[1]);
     if (this.buffer.length < total) return;
-    const response = { status: Number(head.slice(9, 12)), body: this.buffer.subarray(end + 4, total) };
+    const serverMs = serverTimingMs(SERVER_TIMING_LINE.exec(head)?.[1]);
+    const response = {
+      status: Number(head.slice(9, 12)),
+      body: this.buffer.subarray(end + 4, total),
+      ...(serverMs !== undefined ? { serverMs } : {}),
+    };
     this.buffer = this.buffer.length > total ? this.buffer.subarray(total) : Buffer.alloc(0);
     const p = this.pending;
     this.pending = undefined;

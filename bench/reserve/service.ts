@@ -47,10 +47,12 @@ export interface ReserveAnswer {
   /** The reservation's createdAt (epoch ms): written in the reserve transaction, just before commit. */
   createdAt?: number;
   body: string;
+  /** The api's own time for it (Server-Timing). */
+  serverMs?: number;
 }
 
 /** How the bench lays the service's roles out in processes. */
-export type ServiceLayout = 'split' | 'single';
+export type ServiceLayout = 'split' | 'single' | 'alone';
 
 /**
  * The production layout (docker-compose.yml): the request path in a process of its own. In `db` mode
@@ -68,6 +70,12 @@ export const LAYOUT_ROLES: Record<
     backgroundEnv: { db: { PROCESS_NICE: '19', WORKFLOW_DISPATCH_RATE: '50' } },
   },
   single: { api: 'api,worker,bridge,relay' },
+  /**
+   * A diagnostic, not a production layout: the api without any background (no dispatcher, relay or
+   * workflows), so that a run beside a `split` one shows what the background costs the request path.
+   * Workflow requests and outbox events pile up undelivered; `db` mode only.
+   */
+  alone: { api: 'api' },
 };
 
 /**
@@ -170,7 +178,12 @@ export class BenchService {
       const at = /"createdAt":"([^"]+)"/.exec(body)?.[1];
       createdAt = at ? Date.parse(at) : undefined;
     }
-    return { status: res.status, createdAt, body };
+    return {
+      status: res.status,
+      createdAt,
+      body,
+      ...(res.serverMs !== undefined ? { serverMs: res.serverMs } : {}),
+    };
   }
 
   async setLevels(sku: string, onHand: number): Promise<void> {
