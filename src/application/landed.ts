@@ -1,6 +1,13 @@
 import type { ReservationView, ReserveCommand, ReserveOutcome } from './contracts';
 
 /**
+ * How long past its deadline a caller may still wait for a reserve that started before it: the time
+ * the service takes to learn the outcome of one whose answer was lost (read back, or the workflow's
+ * update answering late). Every reserve answers by its deadline plus this.
+ */
+export const OUTCOME_GRACE_MS = 1_000;
+
+/**
  * The reserve's outcome read back from the stored reservation, for when its own answer was lost (the
  * connection dropped after COMMIT was sent, or Temporal's answer did not arrive): every line of the
  * command reserved as asked means it committed. Undefined: it did not (or something else holds them).

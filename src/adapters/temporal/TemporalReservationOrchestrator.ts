@@ -1,4 +1,4 @@
-import { landedOutcome } from '../../application/landed';
+import { landedOutcome, OUTCOME_GRACE_MS } from '../../application/landed';
 import { WithStartWorkflowOperation, type Client } from '@temporalio/client';
 import type {
   ExtendCommand,
@@ -22,8 +22,6 @@ import {
 import { sleep } from '../shared/backoff';
 import { isWorkflowGone, mapTemporalError, ReservationOrchestrationError } from './errors';
 
-/** How long past its deadline a caller waits for an update that started before it. */
-export const OUTCOME_GRACE_MS = 1_000;
 const RETRY_BASE_MS = 25;
 const RETRY_MAX_MS = 400;
 

@@ -1,7 +1,7 @@
 import { createServer } from 'node:net';
 import type { AwilixContainer } from 'awilix';
 import { ReservationOrchestrationError } from '../../../src/adapters/temporal/errors';
-import { OUTCOME_GRACE_MS } from '../../../src/adapters/temporal/TemporalReservationOrchestrator';
+import { OUTCOME_GRACE_MS } from '../../../src/application/landed';
 import type { BaseCradle } from '../../../src/container/base';
 import type { PersistenceCradle } from '../../../src/container/persistence';
 import { registerTemporal, type TemporalCradle } from '../../../src/container/temporal';
