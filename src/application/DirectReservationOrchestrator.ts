@@ -1,6 +1,6 @@
 import type * as contracts from './contracts';
 import type { InventoryService } from './InventoryService';
-import { isOutcomeUnknown, landedOutcome } from './landed';
+import { isOutcomeUnknown, landedOutcome, OUTCOME_GRACE_MS } from './landed';
 import type { ReservationOrchestratorPort } from './ports';
 
 const DEFAULT_OUTCOME_WAIT_MS = 2_000;
@@ -29,32 +29,46 @@ export type WithInventory = <T>(work: (inventory: InventoryService) => Promise<T
  * transaction, with no Temporal round trip on the request path. The transaction records what the
  * order's workflow must be told (start it, or a release that closed the reservation); the
  * dispatcher delivers it after commit, so a Temporal outage delays the workflow, never the caller.
+ *
+ * A reserve carries a deadline (its own, or now + `deadlineMs`): a transaction still open then is
+ * rolled back, so a database that stops answering costs the caller a 503 that means nothing was
+ * reserved, at the deadline, instead of a wait for the pool's or the transaction's own limits. Only a
+ * reserve whose COMMIT was already sent is read back, for at most OUTCOME_GRACE_MS more.
  */
 export class DirectReservationOrchestrator implements ReservationOrchestratorPort {
   constructor(
     private readonly deps: {
       withInventory: WithInventory;
-      /** How long to look for a reserve whose COMMIT lost its answer (ms; its deadline when it has one). */
+      /** How long a reserve may take (REQUEST_DEADLINE_MS); without it, only a command's own deadline. */
+      deadlineMs?: number;
+      /** How long to look for a reserve whose COMMIT lost its answer, when it has no deadline (ms). */
       outcomeWaitMs?: number;
       sleep?: (ms: number) => Promise<void>;
+      /** Epoch ms (the use cases' clock, in tests); the system clock by default. */
+      now?: () => number;
     },
   ) {}
 
   async reserve(command: contracts.ReserveCommand): Promise<contracts.ReserveOutcome> {
+    const bounded =
+      command.deadline === undefined && this.deps.deadlineMs
+        ? { ...command, deadline: new Date(this.now() + this.deps.deadlineMs).toISOString() }
+        : command;
     try {
       return await this.deps.withInventory((inventory) =>
-        inventory.reserve(command, { startWorkflow: true }),
+        inventory.reserve(bounded, { startWorkflow: true }),
       );
     } catch (error) {
       if (!isOutcomeUnknown(error)) throw error;
-      return this.readBack(command, error);
+      return this.readBack(bounded, error);
     }
   }
 
   /**
    * The connection dropped after COMMIT went out: once Postgres answers again, the stored reservation
    * says whether it committed (the transaction of a lost session is either durable or gone). Until the
-   * deadline; then 503 (transient), and a reserve that did land expires with its TTL.
+   * deadline plus OUTCOME_GRACE_MS; then 503 (transient), and a reserve that did land expires with its
+   * TTL.
    */
   private async readBack(
     command: contracts.ReserveCommand,
@@ -62,15 +76,19 @@ export class DirectReservationOrchestrator implements ReservationOrchestratorPor
   ): Promise<contracts.ReserveOutcome> {
     const sleep = this.deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
     const giveUpAt = command.deadline
-      ? Date.parse(command.deadline)
-      : Date.now() + (this.deps.outcomeWaitMs ?? DEFAULT_OUTCOME_WAIT_MS);
+      ? Date.parse(command.deadline) + OUTCOME_GRACE_MS
+      : this.now() + (this.deps.outcomeWaitMs ?? DEFAULT_OUTCOME_WAIT_MS);
     for (;;) {
       let stored: contracts.ReservationView | null;
       try {
-        stored = await this.deps.withInventory((inventory) => inventory.getReservation(command.orderId));
+        // Under the order's lock, so a COMMIT still in progress is waited for, not read past; and
+        // bounded, so a database that does not answer ends the wait at giveUpAt.
+        stored = await this.deps.withInventory((inventory) =>
+          inventory.getSettledReservation(command.orderId, { deadline: new Date(giveUpAt) }),
+        );
       } catch (error) {
         // Postgres not answering yet: read again until the deadline.
-        if (Date.now() >= giveUpAt) throw new ReserveNotCommittedError(command.orderId, error);
+        if (this.now() >= giveUpAt) throw new ReserveNotCommittedError(command.orderId, error);
         await sleep(READ_BACK_INTERVAL_MS);
         continue;
       }
@@ -78,6 +96,10 @@ export class DirectReservationOrchestrator implements ReservationOrchestratorPor
       if (landed) return landed;
       throw new ReserveNotCommittedError(command.orderId, cause);
     }
+  }
+
+  private now(): number {
+    return (this.deps.now ?? Date.now)();
   }
 
   release(command: contracts.ReleaseCommand): Promise<contracts.ReleaseOutcome> {

@@ -20,9 +20,13 @@ export class GetReservation {
 export class GetSettledReservation {
   constructor(private readonly deps: Pick<CommandDependencies, 'unitOfWork'>) {}
 
-  async execute(rawOrderId: string): Promise<ReservationView | null> {
+  /** `deadline`: past it the read gives up (a database that does not answer fails it, as a command). */
+  async execute(rawOrderId: string, options: { deadline?: Date } = {}): Promise<ReservationView | null> {
     const orderId = OrderId.of(rawOrderId);
-    const reservation = await this.deps.unitOfWork.run((tx) => tx.reservations.lockByOrderId(orderId));
+    const reservation = await this.deps.unitOfWork.run(
+      (tx) => tx.reservations.lockByOrderId(orderId),
+      options,
+    );
     return reservation ? toReservationView(reservation) : null;
   }
 }

@@ -147,8 +147,8 @@ export class InventoryService {
   }
 
   /** As getReservation, read under the order's lock: once no reserve of it is committing. */
-  getSettledReservation(orderId: string): Promise<ReservationView | null> {
-    return this.settledReservation.execute(orderId);
+  getSettledReservation(orderId: string, options?: { deadline?: Date }): Promise<ReservationView | null> {
+    return this.settledReservation.execute(orderId, options);
   }
 
   /** null when the SKU does not exist. */

@@ -93,7 +93,10 @@ export function registerTemporal<C extends BaseCradle & InventoryCradle>(
     orchestrator: asFunction(({ config, temporalClient }: Needs) => {
       const orchestrator: ReservationOrchestratorPort =
         config.RESERVE_MODE === 'db'
-          ? new DirectReservationOrchestrator({ withInventory: withInventoryOf(container) })
+          ? new DirectReservationOrchestrator({
+              withInventory: withInventoryOf(container),
+              deadlineMs: config.REQUEST_DEADLINE_MS,
+            })
           : new TemporalReservationOrchestrator({
               client: temporalClient,
               taskQueue: config.TEMPORAL_TASK_QUEUE,

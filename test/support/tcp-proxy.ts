@@ -1,14 +1,17 @@
 import { createConnection, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 
 /**
- * A TCP proxy of the test's own on 127.0.0.1, between a client and a shared server (RabbitMQ). `cut()`
- * resets every proxied connection and refuses new ones (accepted, then reset at once) until
- * `restore()`: from the client's side that is the broker going away and coming back, while the shared
- * broker that other test files and engineers use stays up.
+ * A TCP proxy of the test's own on 127.0.0.1, between a client and a shared server (RabbitMQ,
+ * Postgres). `cut()` resets every proxied connection and refuses new ones (accepted, then reset at once)
+ * until `restore()`: from the client's side that is the server going away and coming back, while the
+ * shared server that other test files and engineers use stays up. `stall()` keeps every connection open
+ * and forwards nothing either way until `resume()`: a server that hangs (stopped, or a network that
+ * drops packets), which answers nothing and closes nothing.
  */
 export class TcpProxy {
   private readonly pairs = new Set<[Socket, Socket]>();
   private blocked = false;
+  private stalled = false;
   private accepted = 0;
 
   private constructor(
@@ -62,6 +65,19 @@ export class TcpProxy {
     this.blocked = false;
   }
 
+  stall(): void {
+    this.stalled = true;
+    for (const [client, upstream] of this.pairs) {
+      client.unpipe(upstream).pause();
+      upstream.unpipe(client).pause();
+    }
+  }
+
+  resume(): void {
+    this.stalled = false;
+    for (const pair of this.pairs) TcpProxy.forward(pair);
+  }
+
   async close(): Promise<void> {
     this.cut();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
@@ -84,6 +100,13 @@ export class TcpProxy {
     };
     client.on('error', teardown).on('close', teardown);
     upstream.on('error', teardown).on('close', teardown);
+    if (this.stalled) {
+      client.pause();
+      upstream.pause();
+    } else TcpProxy.forward(pair);
+  }
+
+  private static forward([client, upstream]: [Socket, Socket]): void {
     client.pipe(upstream);
     upstream.pipe(client);
   }

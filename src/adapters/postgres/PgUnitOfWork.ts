@@ -1,6 +1,10 @@
 import type { Pool, PoolClient } from 'pg';
 import { ConcurrencyError } from '../../domain/errors';
-import type { TransactionalRepositories, UnitOfWorkPort } from '../../domain/ports/UnitOfWorkPort';
+import type {
+  TransactionalRepositories,
+  UnitOfWorkOptions,
+  UnitOfWorkPort,
+} from '../../domain/ports/UnitOfWorkPort';
 import {
   PgInventoryRepository,
   PgMovementLedgerReader,
@@ -87,6 +91,11 @@ export interface PgUnitOfWorkOptions {
   maxAttempts?: number;
 }
 
+/** A limit (ms), shortened to what is left until the deadline (at least 0). */
+function within(limitMs: number, deadline: Date | undefined): number {
+  return deadline ? Math.max(0, Math.min(limitMs, deadline.getTime() - Date.now())) : limitMs;
+}
+
 export function pgRepositories(session: PgSession): TransactionalRepositories {
   return {
     inventory: new PgInventoryRepository(session),
@@ -119,26 +128,32 @@ export class PgUnitOfWork implements UnitOfWorkPort {
     this.maxAttempts = deps.options?.maxAttempts ?? 3;
   }
 
-  async run<T>(work: (tx: TransactionalRepositories) => Promise<T>): Promise<T> {
+  async run<T>(work: (tx: TransactionalRepositories) => Promise<T>, options?: UnitOfWorkOptions): Promise<T> {
     for (let n = 1; ; n += 1) {
       try {
-        return await this.once(work);
+        return await this.once(work, options?.deadline);
       } catch (err) {
         if (!(err instanceof ConcurrencyError) || n >= this.maxAttempts) throw err;
       }
     }
   }
 
-  private async once<T>(work: (tx: TransactionalRepositories) => Promise<T>): Promise<T> {
-    const client = (await this.connect()) as PipelinedClient;
+  private async once<T>(
+    work: (tx: TransactionalRepositories) => Promise<T>,
+    deadline: Date | undefined,
+  ): Promise<T> {
+    const client = (await this.connect(within(this.maxWait, deadline))) as PipelinedClient;
     const session = new PgSession(client);
     let expired: Error | undefined;
+    const timeout = within(this.timeout, deadline);
     const timer = setTimeout(() => {
-      expired = new Error(`Transaction closed after ${this.timeout} ms`);
+      expired = new Error(
+        `Transaction closed after ${timeout} ms${timeout < this.timeout ? ' (its deadline)' : ''}`,
+      );
       // Closing the connection is the one way to end a transaction whose statement is still running.
       client.pipeline = false;
       client.end().catch(() => undefined);
-    }, this.timeout);
+    }, timeout);
     let broken: Error | undefined;
     // A checked-out client has no pool listener: a connection lost mid-transaction (Postgres restart)
     // would be an uncaught 'error' event and take the process down. Its queries fail with it anyway.
@@ -175,21 +190,21 @@ export class PgUnitOfWork implements UnitOfWorkPort {
     }
   }
 
-  private async connect(): Promise<PoolClient> {
+  private async connect(maxWait: number): Promise<PoolClient> {
     try {
-      return await this.connectWithin();
+      return await this.connectWithin(maxWait);
     } catch (err) {
       throw isConnectionFailure(err) ? new DatabaseUnavailableError(err) : err;
     }
   }
 
-  private async connectWithin(): Promise<PoolClient> {
+  private async connectWithin(maxWait: number): Promise<PoolClient> {
     const connecting = this.deps.pool.connect();
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<never>((_, reject) => {
       timer = setTimeout(
-        () => reject(new Error(`No database connection free within ${this.maxWait} ms`)),
-        this.maxWait,
+        () => reject(new Error(`No database connection free within ${maxWait} ms`)),
+        maxWait,
       );
     });
     try {

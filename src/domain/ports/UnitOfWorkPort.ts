@@ -17,11 +17,20 @@ export interface TransactionalRepositories {
   readonly orderDecisions: OrderDecisionPort;
 }
 
+export interface UnitOfWorkOptions {
+  /**
+   * The caller's deadline: a transaction still open then is rolled back (nothing committed), and one
+   * that cannot get a connection by then fails without starting. Past it, a COMMIT already sent may
+   * still land: its outcome is unknown, and the caller reads the state back.
+   */
+  deadline?: Date;
+}
+
 export interface UnitOfWorkPort {
   /**
    * Runs `work` in one transaction: committed when it resolves, rolled back when it throws. The work
    * may run again from the start (fresh repositories) after a ConcurrencyError, so it must not have
    * side effects outside the repositories it is given.
    */
-  run<T>(work: (tx: TransactionalRepositories) => Promise<T>): Promise<T>;
+  run<T>(work: (tx: TransactionalRepositories) => Promise<T>, options?: UnitOfWorkOptions): Promise<T>;
 }

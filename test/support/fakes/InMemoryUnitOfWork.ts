@@ -1,5 +1,9 @@
 import { ConcurrencyError } from '../../../src/domain/errors';
-import type { TransactionalRepositories, UnitOfWorkPort } from '../../../src/domain/ports/UnitOfWorkPort';
+import type {
+  TransactionalRepositories,
+  UnitOfWorkOptions,
+  UnitOfWorkPort,
+} from '../../../src/domain/ports/UnitOfWorkPort';
 import { cloneTables, emptyTables, type InMemoryTables } from './InMemoryDatabase';
 import {
   InMemoryInventoryRepository,
@@ -32,7 +36,8 @@ export class InMemoryUnitOfWork implements UnitOfWorkPort {
     this.beforeCommitHook = hook;
   }
 
-  run<T>(work: (tx: TransactionalRepositories) => Promise<T>): Promise<T> {
+  /** In memory nothing blocks, so a deadline has nothing to bound (the use cases check it themselves). */
+  run<T>(work: (tx: TransactionalRepositories) => Promise<T>, _options?: UnitOfWorkOptions): Promise<T> {
     const result = this.queue.then(() => this.runWithRetry(work));
     this.queue = result.catch(() => undefined);
     return result;

@@ -134,6 +134,26 @@ describe('the Postgres-first reserve (RESERVE_MODE=db)', () => {
     expect(env.tables().movements.filter((m) => m.type === 'RESERVE')).toHaveLength(0);
   });
 
+  it("bounds a reserve's transaction by its deadline: its own, else now + the orchestrator's deadlineMs", async () => {
+    const env = await withStock({ A: 5 });
+    const orchestrator = new DirectReservationOrchestrator({
+      withInventory: (work) => work(env.service),
+      deadlineMs: 2_000,
+      now: () => env.clock.now().getTime(),
+    });
+    const run = jest.spyOn(env.unitOfWork, 'run');
+    const before = env.clock.now().getTime();
+    await orchestrator.reserve(CommandMother.reserve([{ sku: 'A', quantity: 1 }]));
+    const given = run.mock.calls[0]?.[1]?.deadline;
+    expect(given).toBeInstanceOf(Date);
+    expect(given!.getTime()).toBeGreaterThanOrEqual(before + 2_000);
+    expect(given!.getTime()).toBeLessThanOrEqual(env.clock.now().getTime() + 2_000);
+
+    const own = new Date(env.clock.now().getTime() + 60_000).toISOString();
+    await orchestrator.reserve(CommandMother.reserve([{ sku: 'A', quantity: 1 }], { deadline: own }));
+    expect(run.mock.calls[1]?.[1]?.deadline?.toISOString()).toBe(own);
+  });
+
   it('a release before any reserve closes the order in advance: the late reserve is refused and holds nothing', async () => {
     const env = await withStock({ A: 2 });
     const cmd = CommandMother.reserve([{ sku: 'A', quantity: 1 }]);

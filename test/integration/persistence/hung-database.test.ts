@@ -1,0 +1,89 @@
+import { DatabaseUnavailableError } from '../../../src/adapters/postgres/PgUnitOfWork';
+import { DirectReservationOrchestrator } from '../../../src/application/DirectReservationOrchestrator';
+import { OUTCOME_GRACE_MS } from '../../../src/application/landed';
+import { createTestDatabase, withPg, type TestDatabase } from '../../support/db';
+import { eventually } from '../../support/eventually';
+import { uniqueOrderId, uniqueSku } from '../../support/naming';
+import { TcpProxy } from '../../support/tcp-proxy';
+import { connectPostgres, postgresInventory, seedStock, type TestPostgres } from './helpers';
+
+/**
+ * A database that stops answering (stopped, or a network that drops everything) closes nothing, so
+ * nothing fails by itself: before the reserve carried its deadline into the unit of work, a db-mode
+ * reserve waited out the transaction's own 15 s limit while its caller had long given up. Now it
+ * answers at its deadline with a transient error (HTTP 503) and nothing is reserved.
+ */
+const DEADLINE_MS = 800;
+/** Timer and scheduling slack on a loaded CI machine. */
+const SLACK_MS = 700;
+
+jest.setTimeout(30_000);
+
+describe('a db-mode reserve while Postgres does not answer', () => {
+  let db: TestDatabase;
+  let proxy: TcpProxy;
+  let pg: TestPostgres;
+
+  beforeAll(async () => {
+    db = await createTestDatabase('inv_hung');
+    const direct = new URL(db.url);
+    proxy = await TcpProxy.start({ host: direct.hostname, port: Number(direct.port || 5432) });
+    pg = connectPostgres(proxy.proxiedUrl(db.url), 4);
+  });
+
+  afterAll(async () => {
+    proxy?.resume();
+    await pg?.close();
+    await proxy?.close();
+    await db?.drop();
+  });
+
+  it('answers a transient error at its deadline, and holds nothing once Postgres answers again', async () => {
+    const sku = uniqueSku('HUNG');
+    await seedStock(db.url, { [sku]: 5 });
+    const orchestrator = new DirectReservationOrchestrator({
+      withInventory: (work) => work(postgresInventory(pg)),
+      deadlineMs: DEADLINE_MS,
+    });
+    // Through the proxy, with the pool's connections open.
+    await expect(
+      orchestrator.reserve({ orderId: uniqueOrderId('hung-before'), lines: [{ sku, quantity: 1 }] }),
+    ).resolves.toMatchObject({ kind: 'reserved' });
+
+    proxy.stall();
+    const orderId = uniqueOrderId('hung');
+    const started = Date.now();
+    const error = await orchestrator.reserve({ orderId, lines: [{ sku, quantity: 2 }] }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    const waited = Date.now() - started;
+
+    expect(error).toBeInstanceOf(DatabaseUnavailableError);
+    expect((error as { transient?: boolean }).transient).toBe(true);
+    expect(waited).toBeGreaterThanOrEqual(DEADLINE_MS - 50);
+    expect(waited).toBeLessThan(DEADLINE_MS + OUTCOME_GRACE_MS + SLACK_MS);
+
+    // Postgres sees the abandoned connection close once it answers again: its transaction rolls back.
+    proxy.resume();
+    await eventually(
+      () =>
+        withPg(db.url, async (c) => {
+          const { rows } = await c.query<{ n: number }>(
+            `SELECT count(*)::int AS n FROM pg_stat_activity
+              WHERE datname = current_database() AND state LIKE 'idle in transaction%'`,
+          );
+          return rows[0]!.n === 0;
+        }),
+      { what: 'no transaction left open' },
+    );
+    await withPg(db.url, async (c) => {
+      const reservation = await c.query('SELECT 1 FROM reservations WHERE order_id = $1', [orderId]);
+      expect(reservation.rowCount).toBe(0);
+      const stock = await c.query<{ reserved: number }>('SELECT reserved FROM stock_levels WHERE sku = $1', [
+        sku,
+      ]);
+      expect(stock.rows[0]?.reserved).toBe(1);
+    });
+  });
+});
