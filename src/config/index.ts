@@ -84,7 +84,7 @@ const schema = z.object({
    * dispatcher (worker role). workflow: the reserve runs as the workflow's Update-With-Start.
    */
   RESERVE_MODE: z.enum(RESERVE_MODES).default('db'),
-  /** How long a reserve may take, in either mode: past it 503, nothing reserved (see DirectReservationOrchestrator). */
+  /** How long a reserve (either mode) or a stock read may take: past it 503, nothing reserved. */
   REQUEST_DEADLINE_MS: int(2000, 100, 60000),
   /** Orders whose workflow requests the dispatcher delivers to Temporal at once. */
   WORKFLOW_DISPATCH_CONCURRENCY: int(16, 1, 256),

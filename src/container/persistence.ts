@@ -63,7 +63,8 @@ export function registerPersistence(container: AwilixContainer<BaseCradle & Pers
       .singleton()
       .disposer((prisma) => prisma.$disconnect()),
     stockLevelReader: asFunction(
-      ({ pgPool }: PersistenceCradle) => new PgStockLevelReader(pgPool),
+      ({ pgPool, config }: BaseCradle & PersistenceCradle) =>
+        new PgStockLevelReader(pgPool, { timeoutMs: config.REQUEST_DEADLINE_MS }),
     ).singleton(),
     idempotencyStore: asFunction(
       ({ pgPool, config }: BaseCradle & PersistenceCradle) =>

@@ -1,7 +1,8 @@
-import type { Pool } from 'pg';
+import type { Pool, QueryConfig } from 'pg';
 import type { StockLevelView } from '../../application/contracts';
 import type { StockLevelPageRequest, StockLevelReaderPort } from '../../application/ports';
 import type { Sku } from '../../domain/Sku';
+import { DatabaseUnavailableError, isConnectionFailure } from './PgUnitOfWork';
 import { NO_PENDING_DECISION } from './reservationSql';
 
 /*
@@ -78,24 +79,68 @@ function toView(row: Row): StockLevelView {
   };
 }
 
+export interface PgStockLevelReaderOptions {
+  /**
+   * Longest a read waits for Postgres, connection included (ms; REQUEST_DEADLINE_MS): past it the read
+   * fails as unavailable (HTTP 503), and a query already sent is ended with its connection. Without it
+   * a Postgres that hangs (closing nothing) holds the caller until the connection dies.
+   */
+  timeoutMs?: number;
+}
+
 /** StockLevelView straight from SQL, field for field what toStockLevelView builds from the aggregates. */
 export class PgStockLevelReader implements StockLevelReaderPort {
-  constructor(private readonly pool: Pick<Pool, 'query'>) {}
+  constructor(
+    private readonly pool: Pick<Pool, 'query'>,
+    private readonly options: PgStockLevelReaderOptions = {},
+  ) {}
 
   async findStockLevel(sku: Sku): Promise<StockLevelView | null> {
-    const { rows } = await this.pool.query<Row>(SINGLE_SQL, [sku.value]);
+    const rows = await this.read(SINGLE_SQL, [sku.value]);
     return rows[0] ? toView(rows[0]) : null;
   }
 
   /** One round trip for the whole batch; unknown SKUs are simply absent. */
   async findStockLevels(skus: readonly Sku[]): Promise<StockLevelView[]> {
     if (skus.length === 0) return [];
-    const { rows } = await this.pool.query<Row>(BATCH_SQL, [[...new Set(skus.map((s) => s.value))]]);
+    const rows = await this.read(BATCH_SQL, [[...new Set(skus.map((s) => s.value))]]);
     return rows.map(toView);
   }
 
   async listBelowSafetyStock(page: StockLevelPageRequest): Promise<StockLevelView[]> {
-    const { rows } = await this.pool.query<Row>(BELOW_SAFETY_SQL, [page.afterSku ?? null, page.limit]);
+    const rows = await this.read(BELOW_SAFETY_SQL, [page.afterSku ?? null, page.limit]);
     return rows.map(toView);
   }
+
+  private async read(text: string, values: unknown[]): Promise<Row[]> {
+    const { timeoutMs } = this.options;
+    // query_timeout ends a query already sent (the pool then drops its connection); the race also
+    // bounds the wait for a free or new connection, which a hung server never answers.
+    const config: QueryConfig & { query_timeout?: number } = timeoutMs
+      ? { text, values, query_timeout: timeoutMs }
+      : { text, values };
+    const query = this.pool.query<Row>(config);
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<never>((_, reject) => {
+      if (timeoutMs)
+        timer = setTimeout(
+          () => reject(new DatabaseUnavailableError(new Error(`no answer within ${timeoutMs} ms`))),
+          timeoutMs,
+        );
+    });
+    try {
+      return (await Promise.race([query, timedOut])).rows;
+    } catch (error) {
+      query.catch(() => undefined);
+      if (isConnectionFailure(error) || isReadTimeout(error)) throw new DatabaseUnavailableError(error);
+      throw error;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
+
+/** node-postgres's own query_timeout. */
+function isReadTimeout(error: unknown): boolean {
+  return (error as { message?: unknown })?.message === 'Query read timeout';
 }

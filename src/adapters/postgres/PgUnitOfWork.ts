@@ -42,7 +42,7 @@ const CONNECTION_MESSAGES =
 const DEADLOCK_DETECTED = '40P01';
 
 /** Duck-typed: socket errors come from Node's own realm, where `instanceof Error` of another fails. */
-function isConnectionFailure(error: unknown): boolean {
+export function isConnectionFailure(error: unknown): boolean {
   if (typeof error !== 'object' || error === null) return false;
   const { code, message } = error as { code?: unknown; message?: unknown };
   return (

@@ -1,5 +1,7 @@
+import { PgStockLevelReader } from '../../../src/adapters/postgres/PgStockLevelReader';
 import { DatabaseUnavailableError } from '../../../src/adapters/postgres/PgUnitOfWork';
 import { DirectReservationOrchestrator } from '../../../src/application/DirectReservationOrchestrator';
+import { Sku } from '../../../src/domain/Sku';
 import { OUTCOME_GRACE_MS } from '../../../src/application/landed';
 import { createTestDatabase, withPg, type TestDatabase } from '../../support/db';
 import { eventually } from '../../support/eventually';
@@ -10,8 +12,9 @@ import { connectPostgres, postgresInventory, seedStock, type TestPostgres } from
 /**
  * A database that stops answering (stopped, or a network that drops everything) closes nothing, so
  * nothing fails by itself: before the reserve carried its deadline into the unit of work, a db-mode
- * reserve waited out the transaction's own 15 s limit while its caller had long given up. Now it
- * answers at its deadline with a transient error (HTTP 503) and nothing is reserved.
+ * reserve waited out the transaction's own 15 s limit while its caller had long given up, and a stock
+ * read waited until the connection died. Now both answer at their deadline with a transient error
+ * (HTTP 503), and nothing is reserved.
  */
 const DEADLINE_MS = 800;
 /** Timer and scheduling slack on a loaded CI machine. */
@@ -85,5 +88,26 @@ describe('a db-mode reserve while Postgres does not answer', () => {
       ]);
       expect(stock.rows[0]?.reserved).toBe(1);
     });
+  });
+
+  it('fails a stock read at its deadline as unavailable, and reads again once Postgres answers', async () => {
+    const sku = uniqueSku('HUNGR');
+    await seedStock(db.url, { [sku]: 3 });
+    const reader = new PgStockLevelReader(pg.pool, { timeoutMs: DEADLINE_MS });
+    await expect(reader.findStockLevel(Sku.of(sku))).resolves.toMatchObject({ sku, onHand: 3 });
+
+    proxy.stall();
+    const started = Date.now();
+    const error = await reader.findStockLevel(Sku.of(sku)).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    const waited = Date.now() - started;
+    expect(error).toBeInstanceOf(DatabaseUnavailableError);
+    expect(waited).toBeGreaterThanOrEqual(DEADLINE_MS - 50);
+    expect(waited).toBeLessThan(DEADLINE_MS + SLACK_MS);
+
+    proxy.resume();
+    await expect(reader.findStockLevel(Sku.of(sku))).resolves.toMatchObject({ sku, available: 3 });
   });
 });
