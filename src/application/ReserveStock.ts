@@ -47,99 +47,97 @@ export class ReserveStock {
     const deadline = parseDeadline(command.deadline);
     this.assertBefore(deadline);
 
-    const outcome = await this.deps.unitOfWork.run(
-      async (tx) => {
-        const now = this.deps.clock.now();
-        // The order's lock and read and every requested SKU's row lock, issued together (a Postgres
-        // adapter sends them in one round trip, in this order). Rows locked for lines the order already
-        // holds stay unchanged.
-        const [existing, stock] = await Promise.all([
-          tx.reservations.lockByOrderId(orderId),
-          tx.inventory.lockForUpdate(lines.map((l) => l.sku)),
-        ]);
-        if (existing?.isExpiredAt(now)) {
-          await releaseExpiredReservation(tx, existing, { ids: this.deps.ids, now });
-          return { kind: 'reservation-closed', reservation: toReservationView(existing) } as const;
-        }
-        if (existing && !existing.isOpen) {
-          return { kind: 'reservation-closed', reservation: toReservationView(existing) } as const;
-        }
+    const work = async (tx: TransactionalRepositories) => {
+      const now = this.deps.clock.now();
+      // The order's lock and read and every requested SKU's row lock, issued together (a Postgres
+      // adapter sends them in one round trip, in this order). Rows locked for lines the order already
+      // holds stay unchanged.
+      const [existing, stock] = await Promise.all([
+        tx.reservations.lockByOrderId(orderId),
+        tx.inventory.lockForUpdate(lines.map((l) => l.sku)),
+      ]);
+      if (existing?.isExpiredAt(now)) {
+        await releaseExpiredReservation(tx, existing, { ids: this.deps.ids, now });
+        return { kind: 'reservation-closed', reservation: toReservationView(existing) } as const;
+      }
+      if (existing && !existing.isOpen) {
+        return { kind: 'reservation-closed', reservation: toReservationView(existing) } as const;
+      }
 
-        const fresh: RequestedLine[] = [];
-        const conflicts: ConflictingLine[] = [];
-        for (const line of lines) {
-          const current = existing?.line(line.sku);
-          if (!current) fresh.push(line);
-          else if (current.status !== 'RESERVED') {
-            // That line was released on its own: it does not come back.
-            return { kind: 'reservation-closed', reservation: toReservationView(existing!) } as const;
-          } else if (!current.quantity.equals(line.quantity)) {
-            conflicts.push({
-              sku: line.sku.value,
-              reserved: current.quantity.value,
-              requested: line.quantity.value,
-            });
-          }
-        }
-        if (conflicts.length > 0) return { kind: 'quantity-conflict', lines: conflicts } as const;
-        if (fresh.length === 0) {
-          return { kind: 'reserved', created: false, reservation: toReservationView(existing!) } as const;
-        }
-
-        const unknown = fresh.filter((l) => !stock.has(l.sku.value)).map((l) => l.sku.value);
-        if (unknown.length > 0) return { kind: 'unknown-sku', skus: unknown } as const;
-        const shortOf = () =>
-          fresh
-            .map((l) => ({ line: l, inventory: stock.get(l.sku.value)! }))
-            .filter(({ line, inventory }) => !inventory.canReserve(line.quantity));
-        let short = shortOf();
-        const freed: ProductInventory[] = [];
-        if (short.length > 0) {
-          const expired = await tx.reservations.lockExpiredOn(
-            short.map((s) => s.line.sku),
-            now,
-          );
-          freed.push(...this.releaseExpiredLines(expired, stock, now));
-          for (const reservation of expired) await tx.reservations.save(reservation);
-          short = shortOf();
-        }
-        if (short.length > 0) {
-          const lines: ShortLine[] = short.map(({ line, inventory }) => ({
+      const fresh: RequestedLine[] = [];
+      const conflicts: ConflictingLine[] = [];
+      for (const line of lines) {
+        const current = existing?.line(line.sku);
+        if (!current) fresh.push(line);
+        else if (current.status !== 'RESERVED') {
+          // That line was released on its own: it does not come back.
+          return { kind: 'reservation-closed', reservation: toReservationView(existing!) } as const;
+        } else if (!current.quantity.equals(line.quantity)) {
+          conflicts.push({
             sku: line.sku.value,
+            reserved: current.quantity.value,
             requested: line.quantity.value,
-            available: inventory.available,
-          }));
-          if (freed.length === 0) return { kind: 'insufficient-stock', lines } as const;
-          // Commit what the expired lines gave back; the answer stays "short".
-          await this.persistStock(tx, freed, now, 'RELEASE');
-          return { kind: 'insufficient-stock', lines } as const;
+          });
         }
+      }
+      if (conflicts.length > 0) return { kind: 'quantity-conflict', lines: conflicts } as const;
+      if (fresh.length === 0) {
+        return { kind: 'reserved', created: false, reservation: toReservationView(existing!) } as const;
+      }
 
-        const expiresAt = existing?.expiresAt ?? ttl.expiryFrom(now);
-        const touched = new Set<ProductInventory>(freed);
-        for (const line of fresh) {
-          const inventory = stock.get(line.sku.value)!;
-          inventory.reserve(orderId, line.quantity, expiresAt, now);
-          touched.add(inventory);
-        }
-        let reservation: Reservation;
-        if (existing) {
-          existing.addLines(fresh, now);
-          reservation = existing;
-        } else {
-          reservation = Reservation.create({ orderId, lines: fresh, expiresAt, now });
-        }
+      const unknown = fresh.filter((l) => !stock.has(l.sku.value)).map((l) => l.sku.value);
+      if (unknown.length > 0) return { kind: 'unknown-sku', skus: unknown } as const;
+      const shortOf = () =>
+        fresh
+          .map((l) => ({ line: l, inventory: stock.get(l.sku.value)! }))
+          .filter(({ line, inventory }) => !inventory.canReserve(line.quantity));
+      let short = shortOf();
+      const freed: ProductInventory[] = [];
+      if (short.length > 0) {
+        const expired = await tx.reservations.lockExpiredOn(
+          short.map((s) => s.line.sku),
+          now,
+        );
+        freed.push(...this.releaseExpiredLines(expired, stock, now));
+        for (const reservation of expired) await tx.reservations.save(reservation);
+        short = shortOf();
+      }
+      if (short.length > 0) {
+        const lines: ShortLine[] = short.map(({ line, inventory }) => ({
+          sku: line.sku.value,
+          requested: line.quantity.value,
+          available: inventory.available,
+        }));
+        if (freed.length === 0) return { kind: 'insufficient-stock', lines } as const;
+        // Commit what the expired lines gave back; the answer stays "short".
+        await this.persistStock(tx, freed, now, 'RELEASE');
+        return { kind: 'insufficient-stock', lines } as const;
+      }
 
-        await tx.reservations.save(reservation);
-        await this.persistStock(tx, [...touched], now, 'RESERVE');
-        if (options.startWorkflow) await tx.workflowRequests.request([{ orderId, kind: 'start' }]);
-        // Checked last, inside the transaction: a reserve that missed its caller's deadline rolls back.
-        this.assertBefore(deadline);
-        return { kind: 'reserved', created: true, reservation: toReservationView(reservation) } as const;
-      },
-      deadline ? { deadline } : undefined,
-    );
-    return outcome;
+      const expiresAt = existing?.expiresAt ?? ttl.expiryFrom(now);
+      const touched = new Set<ProductInventory>(freed);
+      for (const line of fresh) {
+        const inventory = stock.get(line.sku.value)!;
+        inventory.reserve(orderId, line.quantity, expiresAt, now);
+        touched.add(inventory);
+      }
+      let reservation: Reservation;
+      if (existing) {
+        existing.addLines(fresh, now);
+        reservation = existing;
+      } else {
+        reservation = Reservation.create({ orderId, lines: fresh, expiresAt, now });
+      }
+
+      await tx.reservations.save(reservation);
+      await this.persistStock(tx, [...touched], now, 'RESERVE');
+      if (options.startWorkflow) await tx.workflowRequests.request([{ orderId, kind: 'start' }]);
+      // Checked last, inside the transaction: a reserve that missed its caller's deadline rolls back.
+      this.assertBefore(deadline);
+      return { kind: 'reserved', created: true, reservation: toReservationView(reservation) } as const;
+    };
+    // The deadline also bounds the transaction itself: one still open then is rolled back.
+    return this.deps.unitOfWork.run(work, deadline ? { deadline } : undefined);
   }
 
   private async persistStock(
