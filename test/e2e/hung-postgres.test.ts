@@ -1,0 +1,97 @@
+import { randomBytes } from 'node:crypto';
+import { OUTCOME_GRACE_MS } from '../../src/application/landed';
+import { createTestVhost, type TestVhost } from '../support/amqp';
+import { createTestDatabase, withPg, type TestDatabase } from '../support/db';
+import { eventually } from '../support/eventually';
+import { uniqueOrderId, uniqueSku } from '../support/naming';
+import { ServiceProcess } from '../support/serviceProcess';
+import { TcpProxy } from '../support/tcp-proxy';
+import { expectProblem, expectStatus } from './assertions';
+import { Api, mintTokens } from './harness';
+
+jest.setTimeout(120_000);
+
+const DEADLINE_MS = 1_000;
+/** Timer, scheduling and wire slack on a loaded CI machine. */
+const SLACK_MS = 1_500;
+
+/**
+ * The api process (`ROLES=api`, `RESERVE_MODE=db`) in front of a Postgres that stops answering: the
+ * proxy between them keeps every connection open and forwards nothing. A reserve and a stock read
+ * each answer a 503 problem by REQUEST_DEADLINE_MS (plus the read-back grace), not after the pool's
+ * or the transaction's own limits; readiness reports Postgres down; and once it answers again the
+ * refused reserve turns out to have held nothing.
+ */
+describe('the api while Postgres hangs (e2e, real process)', () => {
+  let db: TestDatabase;
+  let vhost: TestVhost;
+  let proxy: TcpProxy;
+  let service: ServiceProcess | undefined;
+
+  beforeAll(async () => {
+    db = await createTestDatabase('inv_e2e_hung');
+    vhost = await createTestVhost('inv_e2e_hung');
+    const direct = new URL(db.url);
+    proxy = await TcpProxy.start({ host: direct.hostname, port: Number(direct.port || 5432) });
+  });
+
+  afterAll(async () => {
+    proxy?.resume();
+    await service?.kill();
+    await proxy?.close();
+    await vhost?.drop();
+    await db?.drop();
+  });
+
+  it('answers 503 by the deadline, and the refused reserve held nothing', async () => {
+    const secret = randomBytes(32).toString('hex');
+    service = await ServiceProcess.start({
+      databaseUrl: proxy.proxiedUrl(db.url),
+      amqpUrl: vhost.url,
+      jwtSecret: secret,
+      env: { ROLES: 'api', RESERVE_MODE: 'db', REQUEST_DEADLINE_MS: String(DEADLINE_MS) },
+    });
+    const api = new Api(service.url, (await mintTokens(secret)).all);
+    const sku = uniqueSku('HUNG');
+    expectStatus(await api.put(`/inventory/${sku}`, { onHand: 4 }), 201);
+    expectStatus(await api.get(`/inventory/${sku}`), 200);
+
+    proxy.stall();
+    const orderId = uniqueOrderId('hung');
+    let started = Date.now();
+    const reserve = await api.post(`/inventory/${sku}/reserve`, { orderId, quantity: 2 });
+    const reserveMs = Date.now() - started;
+    expectProblem(reserve, 503, 'service-unavailable');
+    expect(reserve.headers.get('retry-after')).toBe('1');
+    expect(reserveMs).toBeLessThan(DEADLINE_MS + OUTCOME_GRACE_MS + SLACK_MS);
+
+    started = Date.now();
+    const read = await api.get(`/inventory/${sku}`);
+    const readMs = Date.now() - started;
+    expectProblem(read, 503, 'service-unavailable');
+    expect(readMs).toBeLessThan(DEADLINE_MS + SLACK_MS);
+
+    const ready = await fetch(`${service.url}/health/ready`, { signal: AbortSignal.timeout(10_000) });
+    expect(ready.status).toBe(503);
+    expect(
+      ((await ready.json()) as { checks: Record<string, { ok: boolean }> }).checks.postgres,
+    ).toMatchObject({ ok: false });
+
+    proxy.resume();
+    const back = await eventually(
+      async () => {
+        const res = await api.get(`/inventory/${sku}`);
+        return res.status === 200 ? res : undefined;
+      },
+      { timeoutMs: 30_000, intervalMs: 200, what: 'stock reads answered again' },
+    );
+    expect(back.body).toMatchObject({ onHand: 4, reserved: 0, available: 4 });
+    await withPg(db.url, async (c) => {
+      const held = await c.query('SELECT 1 FROM reservations WHERE order_id = $1', [orderId]);
+      expect(held.rowCount).toBe(0);
+    });
+    // The refused reserve is a new one when retried: nothing of the first had landed.
+    const retried = expectStatus(await api.post(`/inventory/${sku}/reserve`, { orderId, quantity: 2 }), 201);
+    expect(retried.body).toMatchObject({ orderId, status: 'RESERVED' });
+  });
+});
