@@ -1,4 +1,5 @@
 import { OrderId } from '../domain/OrderId';
+import type { UnitOfWorkOptions } from '../domain/ports/UnitOfWorkPort';
 import type { ReservationView } from './contracts';
 import type { CommandDependencies, QueryDependencies } from './dependencies';
 import { toReservationView } from './views';
@@ -21,7 +22,7 @@ export class GetSettledReservation {
   constructor(private readonly deps: Pick<CommandDependencies, 'unitOfWork'>) {}
 
   /** `deadline`: past it the read gives up (a database that does not answer fails it, as a command). */
-  async execute(rawOrderId: string, options: { deadline?: Date } = {}): Promise<ReservationView | null> {
+  async execute(rawOrderId: string, options: UnitOfWorkOptions = {}): Promise<ReservationView | null> {
     const orderId = OrderId.of(rawOrderId);
     const reservation = await this.deps.unitOfWork.run(
       (tx) => tx.reservations.lockByOrderId(orderId),

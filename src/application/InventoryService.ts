@@ -1,5 +1,6 @@
 import { AdjustStock } from './AdjustStock';
 import { ConfirmReservation } from './ConfirmReservation';
+import type { UnitOfWorkOptions } from '../domain/ports/UnitOfWorkPort';
 import type {
   AdjustCommand,
   AdjustOutcome,
@@ -147,7 +148,7 @@ export class InventoryService {
   }
 
   /** As getReservation, read under the order's lock: once no reserve of it is committing. */
-  getSettledReservation(orderId: string, options?: { deadline?: Date }): Promise<ReservationView | null> {
+  getSettledReservation(orderId: string, options?: UnitOfWorkOptions): Promise<ReservationView | null> {
     return this.settledReservation.execute(orderId, options);
   }
 

@@ -4,6 +4,7 @@ import type { StockLevelPageRequest, StockLevelReaderPort } from '../../applicat
 import type { Sku } from '../../domain/Sku';
 import { DatabaseUnavailableError, isConnectionFailure } from './PgUnitOfWork';
 import { NO_PENDING_DECISION } from './reservationSql';
+import { raceTimeout } from './timeout';
 
 /*
  * Every read of this class is this one SELECT with its own WHERE: a primary-key lookup (or a set of
@@ -119,23 +120,16 @@ export class PgStockLevelReader implements StockLevelReaderPort {
     const config: QueryConfig & { query_timeout?: number } = timeoutMs
       ? { text, values, query_timeout: timeoutMs }
       : { text, values };
-    const query = this.pool.query<Row>(config);
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<never>((_, reject) => {
-      if (timeoutMs)
-        timer = setTimeout(
-          () => reject(new DatabaseUnavailableError(new Error(`no answer within ${timeoutMs} ms`))),
-          timeoutMs,
-        );
-    });
     try {
-      return (await Promise.race([query, timedOut])).rows;
+      const result = await raceTimeout(
+        this.pool.query<Row>(config),
+        timeoutMs || undefined,
+        () => new DatabaseUnavailableError(new Error(`no answer within ${timeoutMs} ms`)),
+      );
+      return result.rows;
     } catch (error) {
-      query.catch(() => undefined);
       if (isConnectionFailure(error) || isReadTimeout(error)) throw new DatabaseUnavailableError(error);
       throw error;
-    } finally {
-      clearTimeout(timer);
     }
   }
 }

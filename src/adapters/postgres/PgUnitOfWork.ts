@@ -15,6 +15,7 @@ import {
   PgWorkflowRequests,
 } from './PgRepositories';
 import { PgSession } from './PgSession';
+import { raceTimeout } from './timeout';
 
 type PipelinedClient = PoolClient & { pipeline: boolean };
 
@@ -198,25 +199,12 @@ export class PgUnitOfWork implements UnitOfWorkPort {
     }
   }
 
-  private async connectWithin(maxWait: number): Promise<PoolClient> {
-    const connecting = this.deps.pool.connect();
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new Error(`No database connection free within ${maxWait} ms`)),
-        maxWait,
-      );
-    });
-    try {
-      return await Promise.race([connecting, timedOut]);
-    } catch (err) {
-      connecting.then(
-        (late) => late.release(),
-        () => undefined,
-      );
-      throw err;
-    } finally {
-      clearTimeout(timer);
-    }
+  private connectWithin(maxWait: number): Promise<PoolClient> {
+    return raceTimeout(
+      this.deps.pool.connect(),
+      maxWait,
+      () => new Error(`No database connection free within ${maxWait} ms`),
+      (late) => late.release(),
+    );
   }
 }
