@@ -4,10 +4,11 @@
  * of the reservation workflow with its search attributes) against a dev server of this bench's own,
  * and the workflow's first task in a worker in this process.
  *
- *   npm run bench:starts -- [--starts 300] [--concurrency 8] [--rounds 2]
+ *   npm run bench:starts -- [--starts 300] [--concurrency 8] [--rounds 2] [--rate 30 [--burst 1]]
  *
  * Per variant and round: a fresh dev server (its own SQLite file under .data/bench-starts, free ports,
- * loopback only), 20 warm-up starts, then `--starts` starts with `--concurrency` in flight. Prints
+ * loopback only), 20 warm-up starts, then `--starts` starts with `--concurrency` in flight, or (with
+ * `--rate`) an open loop of `--rate` starts a second, sent `--burst` at a time. Prints
  * starts/s, the server's CPU ms per start (from /proc) and this process's (client and worker). Variants
  * alternate, so drift hits both alike. Stops its servers by PID.
  */
@@ -57,6 +58,8 @@ async function measure(
   round: number,
   starts: number,
   concurrency: number,
+  rate: number | undefined,
+  burst = 1,
 ) {
   const server = await BenchDevServer.start(join(DATA, `${variant}-${round}`), { pragmas });
   const { address } = server;
@@ -89,17 +92,29 @@ async function measure(
     const own0 = ownCpuMs();
     const t0 = performance.now();
     const times: number[] = [];
-    let next = 0;
-    await Promise.all(
-      Array.from({ length: concurrency }, async () => {
-        while (next < starts) {
-          const i = next++;
-          const s = performance.now();
-          await start(`order-${round}-${i}`);
-          times.push(performance.now() - s);
-        }
-      }),
-    );
+    const timed = async (i: number) => {
+      const s = performance.now();
+      await start(`order-${round}-${i}`);
+      times.push(performance.now() - s);
+    };
+    if (rate) {
+      // Open loop: `burst` starts every burst/rate s, whatever the earlier ones do.
+      const inFlight: Promise<void>[] = [];
+      for (let i = 0; i < starts; i++) {
+        const due = t0 + (Math.floor(i / burst) * burst * 1000) / rate;
+        const wait = due - performance.now();
+        if (wait > 0) await sleep(wait);
+        inFlight.push(timed(i));
+      }
+      await Promise.all(inFlight);
+    } else {
+      let next = 0;
+      await Promise.all(
+        Array.from({ length: concurrency }, async () => {
+          while (next < starts) await timed(next++);
+        }),
+      );
+    }
     const wallMs = performance.now() - t0;
     // The workflows' first tasks run after their starts were accepted.
     await sleep(2_000);
@@ -126,6 +141,8 @@ async function main(): Promise<void> {
   const starts = arg('starts', 300, 5_000);
   const concurrency = arg('concurrency', 8, 64);
   const rounds = arg('rounds', 2, 10);
+  const rate = process.argv.includes('--rate') ? arg('rate', 30, 1_000) : undefined;
+  const burst = arg('burst', 1, 1_000);
   const variants = [
     { name: 'default', pragmas: false },
     { name: 'sqlite-pragmas.txt', pragmas: true },
@@ -140,6 +157,8 @@ async function main(): Promise<void> {
         round,
         starts,
         concurrency,
+        rate,
+        burst,
       );
       r.variant = v.name;
       results.push(r);
@@ -149,7 +168,7 @@ async function main(): Promise<void> {
     }
   }
   console.log(
-    `\n${starts} starts per round, ${concurrency} in flight, ${rounds} round(s); load average ${process.platform === 'linux' ? readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ') : '?'}\n`,
+    `\n${starts} starts per round, ${rate ? `${rate}/s open loop, ${burst} at a time` : `${concurrency} in flight`}, ${rounds} round(s); load average ${process.platform === 'linux' ? readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ') : '?'}\n`,
   );
   console.log(
     '| SQLite pragmas | round | starts/s | start p50 / p99 ms | server CPU ms per start | client + worker CPU ms per start |',
