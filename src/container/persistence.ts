@@ -68,21 +68,28 @@ export function registerPersistence(container: AwilixContainer<BaseCradle & Pers
     ).singleton(),
     idempotencyStore: asFunction(
       ({ pgPool, config }: BaseCradle & PersistenceCradle) =>
-        new PgIdempotencyStore(pgPool, { retentionSeconds: config.IDEMPOTENCY_KEY_RETENTION_SECONDS }),
+        new PgIdempotencyStore(pgPool, {
+          retentionSeconds: config.IDEMPOTENCY_KEY_RETENTION_SECONDS,
+          timeoutMs: config.REQUEST_DEADLINE_MS,
+        }),
     ).singleton(),
     // Commands run on plain node-postgres (the reserve path's latency budget, docs/concurrency.md).
     unitOfWork: asFunction(({ pgPool }: PersistenceCradle) => new PgUnitOfWork({ pool: pgPool })).scoped(),
     inventoryRepository: asFunction(
-      ({ prisma }: PersistenceCradle) => new PrismaInventoryRepository(prisma),
+      ({ prisma, config }: BaseCradle & PersistenceCradle) =>
+        new PrismaInventoryRepository(prisma, { timeoutMs: config.REQUEST_DEADLINE_MS }),
     ).scoped(),
     reservationRepository: asFunction(
-      ({ prisma }: PersistenceCradle) => new PrismaReservationRepository(prisma),
+      ({ prisma, config }: BaseCradle & PersistenceCradle) =>
+        new PrismaReservationRepository(prisma, { timeoutMs: config.REQUEST_DEADLINE_MS }),
     ).scoped(),
     movementReader: asFunction(
-      ({ prisma }: PersistenceCradle) => new PrismaMovementLedgerReader(prisma),
+      ({ prisma, config }: BaseCradle & PersistenceCradle) =>
+        new PrismaMovementLedgerReader(prisma, { timeoutMs: config.REQUEST_DEADLINE_MS }),
     ).scoped(),
     purchaseOrderRepository: asFunction(
-      ({ prisma }: PersistenceCradle) => new PrismaPurchaseOrderRequestRepository(prisma),
+      ({ prisma, config }: BaseCradle & PersistenceCradle) =>
+        new PrismaPurchaseOrderRequestRepository(prisma, { timeoutMs: config.REQUEST_DEADLINE_MS }),
     ).scoped(),
     inventoryService: asFunction(
       (c: BaseCradle & PersistenceCradle) =>

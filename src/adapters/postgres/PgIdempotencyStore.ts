@@ -1,12 +1,18 @@
-import type { Pool } from 'pg';
+import type { Pool, QueryResultRow } from 'pg';
 import type {
   IdempotencyBegin,
   IdempotencyScope,
   IdempotencyStorePort,
   StoredResponse,
 } from '../../application/ports';
+import { boundedQuery, type StatementTimeoutOptions } from './boundedRead';
 
-export interface PgIdempotencyStoreOptions {
+/**
+ * `timeoutMs` bounds each statement (REQUEST_DEADLINE_MS): a claim that Postgres does not answer fails
+ * the request as unavailable (503) instead of holding it. Should that claim land later, a retry with
+ * the key answers 409 in-flight until `leaseSeconds` pass, then runs.
+ */
+export interface PgIdempotencyStoreOptions extends StatementTimeoutOptions {
   /** How long a completed key replays its response. */
   retentionSeconds: number;
   /**
@@ -75,14 +81,14 @@ export class PgIdempotencyStore implements IdempotencyStorePort {
   }
 
   async begin(scope: IdempotencyScope, fingerprint: string, attempt = 1): Promise<IdempotencyBegin> {
-    const claimed = await this.pool.query(BEGIN_SQL, [
+    const claimed = await this.query(BEGIN_SQL, [
       ...keyOf(scope),
       fingerprint,
       this.leaseSeconds,
       this.options.retentionSeconds,
     ]);
     if (claimed.rowCount === 1) return { kind: 'started' };
-    const { rows } = await this.pool.query<Row>(READ_SQL, keyOf(scope));
+    const { rows } = await this.query<Row>(READ_SQL, keyOf(scope));
     const row = rows[0];
     // Purged or abandoned between the two statements: claim it again (a few times, then call it busy).
     if (!row) return attempt < 3 ? this.begin(scope, fingerprint, attempt + 1) : { kind: 'in-flight' };
@@ -95,7 +101,7 @@ export class PgIdempotencyStore implements IdempotencyStorePort {
   }
 
   async complete(scope: IdempotencyScope, response: StoredResponse): Promise<void> {
-    await this.pool.query(COMPLETE_SQL, [
+    await this.query(COMPLETE_SQL, [
       ...keyOf(scope),
       response.status,
       JSON.stringify(response.headers),
@@ -104,11 +110,15 @@ export class PgIdempotencyStore implements IdempotencyStorePort {
   }
 
   async abandon(scope: IdempotencyScope): Promise<void> {
-    await this.pool.query(ABANDON_SQL, keyOf(scope));
+    await this.query(ABANDON_SQL, keyOf(scope));
   }
 
   async purgeExpired(batch: number): Promise<number> {
     const { rowCount } = await this.pool.query(PURGE_SQL, [batch]);
     return rowCount ?? 0;
+  }
+
+  private query<R extends QueryResultRow = QueryResultRow>(text: string, values: unknown[]) {
+    return boundedQuery<R>(this.pool, text, values, this.options.timeoutMs);
   }
 }

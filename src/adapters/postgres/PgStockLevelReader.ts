@@ -1,10 +1,9 @@
-import type { Pool, QueryConfig } from 'pg';
+import type { Pool } from 'pg';
 import type { StockLevelView } from '../../application/contracts';
 import type { StockLevelPageRequest, StockLevelReaderPort } from '../../application/ports';
 import type { Sku } from '../../domain/Sku';
-import { DatabaseUnavailableError, isConnectionFailure } from './PgUnitOfWork';
+import { boundedQuery, type StatementTimeoutOptions } from './boundedRead';
 import { NO_PENDING_DECISION } from './reservationSql';
-import { raceTimeout } from './timeout';
 
 /*
  * Every read of this class is this one SELECT with its own WHERE: a primary-key lookup (or a set of
@@ -80,20 +79,11 @@ function toView(row: Row): StockLevelView {
   };
 }
 
-export interface PgStockLevelReaderOptions {
-  /**
-   * Longest a read waits for Postgres, connection included (ms; REQUEST_DEADLINE_MS): past it the read
-   * fails as unavailable (HTTP 503), and a query already sent is ended with its connection. Without it
-   * a Postgres that hangs (closing nothing) holds the caller until the connection dies.
-   */
-  timeoutMs?: number;
-}
-
 /** StockLevelView straight from SQL, field for field what toStockLevelView builds from the aggregates. */
 export class PgStockLevelReader implements StockLevelReaderPort {
   constructor(
     private readonly pool: Pick<Pool, 'query'>,
-    private readonly options: PgStockLevelReaderOptions = {},
+    private readonly options: StatementTimeoutOptions = {},
   ) {}
 
   async findStockLevel(sku: Sku): Promise<StockLevelView | null> {
@@ -114,27 +104,6 @@ export class PgStockLevelReader implements StockLevelReaderPort {
   }
 
   private async read(text: string, values: unknown[]): Promise<Row[]> {
-    const { timeoutMs } = this.options;
-    // query_timeout ends a query already sent (the pool then drops its connection); the race also
-    // bounds the wait for a free or new connection, which a hung server never answers.
-    const config: QueryConfig & { query_timeout?: number } = timeoutMs
-      ? { text, values, query_timeout: timeoutMs }
-      : { text, values };
-    try {
-      const result = await raceTimeout(
-        this.pool.query<Row>(config),
-        timeoutMs || undefined,
-        () => new DatabaseUnavailableError(new Error(`no answer within ${timeoutMs} ms`)),
-      );
-      return result.rows;
-    } catch (error) {
-      if (isConnectionFailure(error) || isReadTimeout(error)) throw new DatabaseUnavailableError(error);
-      throw error;
-    }
+    return (await boundedQuery<Row>(this.pool, text, values, this.options.timeoutMs)).rows;
   }
-}
-
-/** node-postgres's own query_timeout. */
-function isReadTimeout(error: unknown): boolean {
-  return (error as { message?: unknown })?.message === 'Query read timeout';
 }

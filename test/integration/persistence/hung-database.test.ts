@@ -1,4 +1,9 @@
+import { PgIdempotencyStore } from '../../../src/adapters/postgres/PgIdempotencyStore';
 import { PgStockLevelReader } from '../../../src/adapters/postgres/PgStockLevelReader';
+import { PrismaMovementLedgerReader } from '../../../src/adapters/postgres/PrismaMovementLedgerReader';
+import { PrismaPurchaseOrderRequestRepository } from '../../../src/adapters/postgres/PrismaPurchaseOrderRequestRepository';
+import { PrismaReservationRepository } from '../../../src/adapters/postgres/PrismaReservationRepository';
+import { OrderId } from '../../../src/domain/OrderId';
 import { DatabaseUnavailableError } from '../../../src/adapters/postgres/PgUnitOfWork';
 import { DirectReservationOrchestrator } from '../../../src/application/DirectReservationOrchestrator';
 import { Sku } from '../../../src/domain/Sku';
@@ -109,5 +114,43 @@ describe('a db-mode reserve while Postgres does not answer', () => {
 
     proxy.resume();
     await expect(reader.findStockLevel(Sku.of(sku))).resolves.toMatchObject({ sku, available: 3 });
+  });
+
+  /** `attempt` against the stalled proxy: it fails as unavailable by the deadline, and works once resumed. */
+  async function failsAtTheDeadline(attempt: () => Promise<unknown>): Promise<number> {
+    await attempt();
+    proxy.stall();
+    const started = Date.now();
+    const error = await attempt().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    const waited = Date.now() - started;
+    proxy.resume();
+    expect(error).toBeInstanceOf(DatabaseUnavailableError);
+    expect(waited).toBeGreaterThanOrEqual(DEADLINE_MS - 50);
+    expect(waited).toBeLessThan(DEADLINE_MS + SLACK_MS);
+    await attempt();
+    return waited;
+  }
+
+  it("fails the queries' Prisma reads (reservation, movements, purchase orders) at the deadline", async () => {
+    const sku = uniqueSku('HUNGP');
+    await seedStock(db.url, { [sku]: 2 });
+    const options = { timeoutMs: DEADLINE_MS };
+    const reservations = new PrismaReservationRepository(pg.prisma, options);
+    const movements = new PrismaMovementLedgerReader(pg.prisma, options);
+    const purchaseOrders = new PrismaPurchaseOrderRequestRepository(pg.prisma, options);
+    await failsAtTheDeadline(() => reservations.findByOrderId(OrderId.of(uniqueOrderId('hungp'))));
+    await failsAtTheDeadline(() => movements.listBySku(Sku.of(sku), { limit: 10 }));
+    await failsAtTheDeadline(() => purchaseOrders.list({ status: null, limit: 10 }));
+    await failsAtTheDeadline(() => purchaseOrders.findOpenBySkus([Sku.of(sku)]));
+  });
+
+  it("fails an Idempotency-Key's claim at the deadline, so the request answers 503 instead of waiting", async () => {
+    const store = new PgIdempotencyStore(pg.pool, { retentionSeconds: 60, timeoutMs: DEADLINE_MS });
+    let n = 0;
+    const scope = () => ({ key: `hung-${++n}`, principal: 'hung', method: 'POST', path: '/x' });
+    await failsAtTheDeadline(() => store.begin(scope(), 'fingerprint'));
   });
 });
