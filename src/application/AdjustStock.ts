@@ -1,4 +1,5 @@
 import type { AdjustmentInput } from '../domain/ProductInventory';
+import type { UnitOfWorkOptions } from '../domain/ports/UnitOfWorkPort';
 import { Sku } from '../domain/Sku';
 import type { AdjustCommand, AdjustOutcome } from './contracts';
 import type { CommandDependencies } from './dependencies';
@@ -16,7 +17,7 @@ import { toStockLevelView } from './views';
 export class AdjustStock {
   constructor(private readonly deps: CommandDependencies) {}
 
-  async execute(command: AdjustCommand): Promise<AdjustOutcome> {
+  async execute(command: AdjustCommand, options: UnitOfWorkOptions = {}): Promise<AdjustOutcome> {
     const sku = Sku.of(command.sku);
     const reference = parseReference(command.reference);
     const note = parseNote(command.note);
@@ -49,6 +50,6 @@ export class AdjustStock {
       const review = await reviewSafetyStock(tx, [inventory], 'ADJUST', { ids: this.deps.ids, now });
       await tx.outbox.record(toOutboxMessages([...inventory.pullEvents(), ...review.events], this.deps.ids));
       return { kind: 'adjusted', level: toStockLevelView(inventory, review.open.get(sku.value)) };
-    });
+    }, options);
   }
 }

@@ -1,4 +1,5 @@
 import type * as contracts from './contracts';
+import type { UnitOfWorkOptions } from '../domain/ports/UnitOfWorkPort';
 import type { InventoryService } from './InventoryService';
 import { isOutcomeUnknown, landedOutcome, OUTCOME_GRACE_MS } from './landed';
 import type { ReservationOrchestratorPort } from './ports';
@@ -33,7 +34,8 @@ export type WithInventory = <T>(work: (inventory: InventoryService) => Promise<T
  * A reserve carries a deadline (its own, or now + `deadlineMs`): a transaction still open then is
  * rolled back, so a database that stops answering costs the caller a 503 that means nothing was
  * reserved, at the deadline, instead of a wait for the pool's or the transaction's own limits. Only a
- * reserve whose COMMIT was already sent is read back, for at most OUTCOME_GRACE_MS more.
+ * reserve whose COMMIT was already sent is read back, for at most OUTCOME_GRACE_MS more. A release
+ * and an extension carry the same deadline (an unknown COMMIT there is an error, not read back).
  */
 export class DirectReservationOrchestrator implements ReservationOrchestratorPort {
   constructor(
@@ -102,12 +104,20 @@ export class DirectReservationOrchestrator implements ReservationOrchestratorPor
     return (this.deps.now ?? Date.now)();
   }
 
+  /** Now + `deadlineMs`, for the release and the extension (the reserve's may come with its command). */
+  private deadline(): UnitOfWorkOptions {
+    return this.deps.deadlineMs ? { deadline: new Date(this.now() + this.deps.deadlineMs) } : {};
+  }
+
+  /** One transaction, bounded as the reserve is: a 503 at the deadline means nothing was released. */
   release(command: contracts.ReleaseCommand): Promise<contracts.ReleaseOutcome> {
-    return this.deps.withInventory((inventory) => inventory.release(command, { fromCaller: true }));
+    const options = { fromCaller: true, ...this.deadline() };
+    return this.deps.withInventory((inventory) => inventory.release(command, options));
   }
 
   /** One transaction; it records the `extend` workflow request that re-arms the workflow's timer. */
   extend(command: contracts.ExtendCommand): Promise<contracts.ExtendOutcome> {
-    return this.deps.withInventory((inventory) => inventory.extend(command));
+    const options = this.deadline();
+    return this.deps.withInventory((inventory) => inventory.extend(command, options));
   }
 }

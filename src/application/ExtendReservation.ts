@@ -1,4 +1,5 @@
 import { OrderId } from '../domain/OrderId';
+import type { UnitOfWorkOptions } from '../domain/ports/UnitOfWorkPort';
 import { TtlSeconds } from '../domain/TtlSeconds';
 import type { ExtendCommand, ExtendOutcome } from './contracts';
 import type { CommandDependencies } from './dependencies';
@@ -21,7 +22,7 @@ export interface ExtendReservationDependencies extends CommandDependencies {
 export class ExtendReservation {
   constructor(private readonly deps: ExtendReservationDependencies) {}
 
-  async execute(command: ExtendCommand): Promise<ExtendOutcome> {
+  async execute(command: ExtendCommand, options: UnitOfWorkOptions = {}): Promise<ExtendOutcome> {
     const orderId = OrderId.of(command.orderId);
     const ttl = TtlSeconds.of(command.ttlSeconds);
     const maxAge = this.deps.reservationMaxAgeSeconds ?? DEFAULT_RESERVATION_MAX_AGE_SECONDS;
@@ -41,6 +42,6 @@ export class ExtendReservation {
         await tx.workflowRequests.request([{ orderId, kind: 'extend' }]);
       }
       return { kind: 'extended', changed, reservation: toReservationView(reservation) };
-    });
+    }, options);
   }
 }

@@ -112,21 +112,21 @@ export class InventoryService {
   }
 
   /** Moves an open reservation's expiry forward (at most to its maximum age). */
-  extend(command: ExtendCommand): Promise<ExtendOutcome> {
-    return this.extendReservation.execute(command);
+  extend(command: ExtendCommand, options?: UnitOfWorkOptions): Promise<ExtendOutcome> {
+    return this.extendReservation.execute(command, options);
   }
 
-  setLevels(command: SetLevelsCommand): Promise<SetLevelsOutcome> {
-    return this.setStockLevels.execute(command);
+  setLevels(command: SetLevelsCommand, options?: UnitOfWorkOptions): Promise<SetLevelsOutcome> {
+    return this.setStockLevels.execute(command, options);
   }
 
-  replenish(command: ReplenishCommand): Promise<ReplenishOutcome> {
-    return this.replenishStock.execute(command);
+  replenish(command: ReplenishCommand, options?: UnitOfWorkOptions): Promise<ReplenishOutcome> {
+    return this.replenishStock.execute(command, options);
   }
 
   /** An operator's adjustment with a reason (POST /inventory/:sku/adjustments). */
-  adjust(command: AdjustCommand): Promise<AdjustOutcome> {
-    return this.adjustStock.execute(command);
+  adjust(command: AdjustCommand, options?: UnitOfWorkOptions): Promise<AdjustOutcome> {
+    return this.adjustStock.execute(command, options);
   }
 
   getStockLevel(sku: string): Promise<StockLevelView | null> {

@@ -1,6 +1,7 @@
 import { OrderId } from '../domain/OrderId';
 import { parseReleaseReason } from '../domain/ReleaseReason';
 import { Reservation } from '../domain/Reservation';
+import type { UnitOfWorkOptions } from '../domain/ports/UnitOfWorkPort';
 import { Sku } from '../domain/Sku';
 import { boundedNote } from '../domain/StockMovement';
 import type { ReleaseCommand, ReleaseOutcome } from './contracts';
@@ -8,7 +9,8 @@ import type { CommandDependencies } from './dependencies';
 import { settleLines } from './settleLines';
 import { toReservationView } from './views';
 
-export interface ReleaseOptions {
+/** `deadline` (the unit of work's): the HTTP façade's release answers 503 by then, nothing released. */
+export interface ReleaseOptions extends UnitOfWorkOptions {
   /**
    * RESERVE_MODE=db, the HTTP façade's release: the order's workflow is told (through a workflow
    * request in the same transaction) once the release closed the reservation, and a release for an
@@ -37,39 +39,42 @@ export class ReleaseReservation {
     const reason = parseReleaseReason(command.reason);
     const note = boundedNote(command.note);
 
-    return this.deps.unitOfWork.run(async (tx) => {
-      const reservation = await tx.reservations.lockByOrderId(orderId);
-      if (!reservation) {
-        if (options.fromCaller) {
-          const now = this.deps.clock.now();
-          await tx.reservations.save(Reservation.closedBeforeReserve({ orderId, reason, now }));
+    return this.deps.unitOfWork.run(
+      async (tx) => {
+        const reservation = await tx.reservations.lockByOrderId(orderId);
+        if (!reservation) {
+          if (options.fromCaller) {
+            const now = this.deps.clock.now();
+            await tx.reservations.save(Reservation.closedBeforeReserve({ orderId, reason, now }));
+          }
+          return { kind: 'not-found' };
         }
-        return { kind: 'not-found' };
-      }
-      const line = sku ? reservation.line(sku) : undefined;
-      if (sku && !line) return { kind: 'line-not-found' };
-      if (!reservation.isOpen || (line && line.status !== 'RESERVED')) {
-        return { kind: 'released', changed: false, reservation: toReservationView(reservation) };
-      }
+        const line = sku ? reservation.line(sku) : undefined;
+        if (sku && !line) return { kind: 'line-not-found' };
+        if (!reservation.isOpen || (line && line.status !== 'RESERVED')) {
+          return { kind: 'released', changed: false, reservation: toReservationView(reservation) };
+        }
 
-      const now = this.deps.clock.now();
-      if (
-        options.onlyIfDue &&
-        reason === 'expired' &&
-        (!reservation.isExpiredAt(now) || (await tx.orderDecisions.hasPendingDecision(orderId)))
-      ) {
-        return { kind: 'released', changed: false, reservation: toReservationView(reservation) };
-      }
-      const released = reservation.release(reason, now, sku);
-      const context = { ids: this.deps.ids, now, change: 'RELEASE' as const };
-      await settleLines(tx, released, context, (inventory, l) =>
-        inventory.release(orderId, l.quantity, reason, now, note),
-      );
-      await tx.reservations.save(reservation);
-      if (options.fromCaller && !reservation.isOpen) {
-        await tx.workflowRequests.request([{ orderId, kind: 'release' }]);
-      }
-      return { kind: 'released', changed: true, reservation: toReservationView(reservation) };
-    });
+        const now = this.deps.clock.now();
+        if (
+          options.onlyIfDue &&
+          reason === 'expired' &&
+          (!reservation.isExpiredAt(now) || (await tx.orderDecisions.hasPendingDecision(orderId)))
+        ) {
+          return { kind: 'released', changed: false, reservation: toReservationView(reservation) };
+        }
+        const released = reservation.release(reason, now, sku);
+        const context = { ids: this.deps.ids, now, change: 'RELEASE' as const };
+        await settleLines(tx, released, context, (inventory, l) =>
+          inventory.release(orderId, l.quantity, reason, now, note),
+        );
+        await tx.reservations.save(reservation);
+        if (options.fromCaller && !reservation.isOpen) {
+          await tx.workflowRequests.request([{ orderId, kind: 'release' }]);
+        }
+        return { kind: 'released', changed: true, reservation: toReservationView(reservation) };
+      },
+      options.deadline ? { deadline: options.deadline } : undefined,
+    );
   }
 }

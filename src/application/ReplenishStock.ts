@@ -1,4 +1,5 @@
 import { Quantity } from '../domain/Quantity';
+import type { UnitOfWorkOptions } from '../domain/ports/UnitOfWorkPort';
 import { Sku } from '../domain/Sku';
 import { StockCount } from '../domain/StockCount';
 import type { ReplenishCommand, ReplenishOutcome } from './contracts';
@@ -16,7 +17,7 @@ import { toStockLevelView } from './views';
 export class ReplenishStock {
   constructor(private readonly deps: CommandDependencies) {}
 
-  async execute(command: ReplenishCommand): Promise<ReplenishOutcome> {
+  async execute(command: ReplenishCommand, options: UnitOfWorkOptions = {}): Promise<ReplenishOutcome> {
     const sku = Sku.of(command.sku);
     const quantity = Quantity.of(command.quantity);
     const reference = parseReference(command.reference);
@@ -42,6 +43,6 @@ export class ReplenishStock {
       const review = await reviewSafetyStock(tx, [inventory], 'REPLENISH', { ids: this.deps.ids, now });
       await tx.outbox.record(toOutboxMessages([...inventory.pullEvents(), ...review.events], this.deps.ids));
       return { kind: 'replenished', level: toStockLevelView(inventory, review.open.get(sku.value)) };
-    });
+    }, options);
   }
 }

@@ -1,4 +1,5 @@
 import { ProductInventory, type StockLevelsInput } from '../domain/ProductInventory';
+import type { UnitOfWorkOptions } from '../domain/ports/UnitOfWorkPort';
 import { Sku } from '../domain/Sku';
 import type { SetLevelsCommand, SetLevelsOutcome } from './contracts';
 import type { CommandDependencies } from './dependencies';
@@ -16,7 +17,7 @@ import { toStockLevelView } from './views';
 export class SetStockLevels {
   constructor(private readonly deps: CommandDependencies) {}
 
-  async execute(command: SetLevelsCommand): Promise<SetLevelsOutcome> {
+  async execute(command: SetLevelsCommand, options: UnitOfWorkOptions = {}): Promise<SetLevelsOutcome> {
     const sku = Sku.of(command.sku);
     const levels: StockLevelsInput = ProductInventory.validateLevels({
       onHand: command.onHand,
@@ -49,6 +50,6 @@ export class SetStockLevels {
       const review = await reviewSafetyStock(tx, [current], 'SET_LEVELS', context);
       await tx.outbox.record(toOutboxMessages([...current.pullEvents(), ...review.events], this.deps.ids));
       return { kind: 'updated', level: toStockLevelView(current, review.open.get(sku.value)) };
-    });
+    }, options);
   }
 }

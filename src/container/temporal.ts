@@ -2,6 +2,7 @@ import { Client, type Connection } from '@temporalio/client';
 import { asFunction, type AwilixContainer } from 'awilix';
 import type { ReservationActivitiesCradle } from '../../activities';
 import type { ReleaseCommand, ReleaseOutcome } from '../application/contracts';
+import type { UnitOfWorkOptions } from '../domain/ports/UnitOfWorkPort';
 import {
   DirectReservationOrchestrator,
   type WithInventory,
@@ -63,8 +64,9 @@ function withInventoryOf<C extends InventoryCradle>(container: AwilixContainer<C
 async function releaseInOwnScope<C extends InventoryCradle>(
   container: AwilixContainer<C>,
   command: ReleaseCommand,
+  options?: UnitOfWorkOptions,
 ): Promise<ReleaseOutcome> {
-  const outcome = await withInventoryOf(container)((inventory) => inventory.release(command));
+  const outcome = await withInventoryOf(container)((inventory) => inventory.release(command, options));
   const metrics = metricsOf(container);
   if (metrics) recordRelease(metrics, command, outcome);
   return outcome;
@@ -104,8 +106,9 @@ export function registerTemporal<C extends BaseCradle & InventoryCradle>(
               deadlineMs: config.REQUEST_DEADLINE_MS,
               currentReservation: (orderId) =>
                 withInventoryOf(container)((i) => i.getSettledReservation(orderId)),
-              releaseDirectly: (command) => releaseInOwnScope(container, command),
-              extendDirectly: (command) => withInventoryOf(container)((i) => i.extend(command)),
+              releaseDirectly: (command, options) => releaseInOwnScope(container, command, options),
+              extendDirectly: (command, options) =>
+                withInventoryOf(container)((i) => i.extend(command, options)),
             });
       const metrics = metricsOf(container);
       return metrics

@@ -62,7 +62,10 @@ export interface BuildAppDeps {
   metrics?: Registry;
   /** A pino instance, pino options, or false (tests). */
   logger?: FastifyBaseLogger | FastifyServerOptions['logger'];
-  config: Pick<Config, 'HTTP_BODY_LIMIT_BYTES'> & { HEALTH_CHECK_TIMEOUT_MS?: number };
+  /** REQUEST_DEADLINE_MS bounds the stock-level commands' transactions (the orchestrator bounds its own). */
+  config: Pick<Config, 'HTTP_BODY_LIMIT_BYTES' | 'REQUEST_DEADLINE_MS'> & {
+    HEALTH_CHECK_TIMEOUT_MS?: number;
+  };
   /** Shown in the OpenAPI document. */
   version?: string;
 }
@@ -300,7 +303,12 @@ export function buildApp(deps: BuildAppDeps): FastifyInstance {
 
   if (deps.idempotency) registerIdempotency(app, deps.idempotency);
   const authorize = authorizer(deps.tokenVerifier, app.log);
-  app.register(inventoryRoutes, { inventory: deps.inventory, orchestrator: deps.orchestrator, authorize });
+  app.register(inventoryRoutes, {
+    inventory: deps.inventory,
+    orchestrator: deps.orchestrator,
+    authorize,
+    deadlineMs: deps.config.REQUEST_DEADLINE_MS,
+  });
   app.register(reservationRoutes, { inventory: deps.inventory, orchestrator: deps.orchestrator, authorize });
   app.register(purchaseOrderRoutes, { inventory: deps.inventory, authorize });
   app.register(operationsRoutes, {

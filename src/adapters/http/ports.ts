@@ -15,6 +15,7 @@ import type {
   StockLevelPage,
   StockLevelView,
 } from '../../application/contracts';
+import type { UnitOfWorkOptions } from '../../domain/ports/UnitOfWorkPort';
 
 export type {
   HealthCheck,
@@ -36,11 +37,14 @@ export interface InventoryQueries {
   listMovements(query: ListMovementsQuery): Promise<MovementPage | null>;
 }
 
-/** The stock-level commands that do not involve a reservation workflow. */
+/**
+ * The stock-level commands that do not involve a reservation workflow. `options.deadline` bounds each
+ * one's transaction: past it the command fails as unavailable (503) and nothing was changed.
+ */
 export interface InventoryCommands {
-  setLevels(command: SetLevelsCommand): Promise<SetLevelsOutcome>;
-  replenish(command: ReplenishCommand): Promise<ReplenishOutcome>;
-  adjust(command: AdjustCommand): Promise<AdjustOutcome>;
+  setLevels(command: SetLevelsCommand, options?: UnitOfWorkOptions): Promise<SetLevelsOutcome>;
+  replenish(command: ReplenishCommand, options?: UnitOfWorkOptions): Promise<ReplenishOutcome>;
+  adjust(command: AdjustCommand, options?: UnitOfWorkOptions): Promise<AdjustOutcome>;
 }
 
 /** Operators' view of the purchase-order requests raised below safety stock. */

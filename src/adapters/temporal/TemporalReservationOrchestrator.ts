@@ -1,4 +1,5 @@
 import { landedOutcome, OUTCOME_GRACE_MS } from '../../application/landed';
+import type { UnitOfWorkOptions } from '../../domain/ports/UnitOfWorkPort';
 import { WithStartWorkflowOperation, type Client } from '@temporalio/client';
 import type {
   ExtendCommand,
@@ -54,10 +55,13 @@ export interface TemporalReservationOrchestratorDeps {
    * before its deadline and have its outcome arrive after the client gave up.
    */
   currentReservation?: (orderId: string) => Promise<ReservationView | null>;
-  /** Releases straight through the use case (its own scope) when no workflow is running for the order. */
-  releaseDirectly: (command: ReleaseCommand) => Promise<ReleaseOutcome>;
-  /** The extension use case (its own scope); see `extend`. Required to extend. */
-  extendDirectly?: (command: ExtendCommand) => Promise<ExtendOutcome>;
+  /**
+   * Releases straight through the use case (its own scope) when no workflow is running for the order;
+   * `options.deadline` bounds its transaction (past it: 503, nothing released).
+   */
+  releaseDirectly: (command: ReleaseCommand, options?: UnitOfWorkOptions) => Promise<ReleaseOutcome>;
+  /** The extension use case (its own scope), bounded alike; see `extend`. Required to extend. */
+  extendDirectly?: (command: ExtendCommand, options?: UnitOfWorkOptions) => Promise<ExtendOutcome>;
   /** Benchmarks only: where the workflow runs its activities (see docs/temporal.md). */
   activities?: ReservationWorkflowInput['activities'];
 }
@@ -131,7 +135,8 @@ export class TemporalReservationOrchestrator implements ReservationOrchestratorP
    */
   async release(command: ReleaseCommand): Promise<ReleaseOutcome> {
     const handle = this.deps.client.workflow.getHandle(reservationWorkflowId(command.orderId));
-    const giveUpAt = Date.now() + this.deps.deadlineMs + OUTCOME_GRACE_MS;
+    const deadline = new Date(Date.now() + this.deps.deadlineMs);
+    const giveUpAt = deadline.getTime() + OUTCOME_GRACE_MS;
     try {
       // Bounded like the reserve: past it the caller gets 503 (the release is idempotent: retry it).
       return await this.deps.client.connection.withDeadline(giveUpAt, () =>
@@ -140,7 +145,9 @@ export class TemporalReservationOrchestrator implements ReservationOrchestratorP
         }),
       );
     } catch (error) {
-      if (isWorkflowGone(error)) return this.deps.releaseDirectly({ ...command, reason: 'released' });
+      if (isWorkflowGone(error)) {
+        return this.deps.releaseDirectly({ ...command, reason: 'released' }, { deadline });
+      }
       throw mapTemporalError(error, `release for order ${command.orderId}`);
     }
   }
@@ -148,10 +155,10 @@ export class TemporalReservationOrchestrator implements ReservationOrchestratorP
   /**
    * Straight through the use case, as in RESERVE_MODE=db: it moves `expires_at` under the order's lock
    * and records an `extend` workflow request, which the dispatcher delivers to the running workflow
-   * (new timer, new ReservationExpiresAt).
+   * (new timer, new ReservationExpiresAt). Bounded by the deadline, as the release is.
    */
   async extend(command: ExtendCommand): Promise<ExtendOutcome> {
     if (!this.deps.extendDirectly) throw new Error('This orchestrator was built without extendDirectly');
-    return this.deps.extendDirectly(command);
+    return this.deps.extendDirectly(command, { deadline: new Date(Date.now() + this.deps.deadlineMs) });
   }
 }

@@ -154,6 +154,27 @@ describe('the Postgres-first reserve (RESERVE_MODE=db)', () => {
     expect(run.mock.calls[1]?.[1]?.deadline?.toISOString()).toBe(own);
   });
 
+  it("bounds a release's and an extension's transactions by now + the orchestrator's deadlineMs", async () => {
+    const env = await withStock({ A: 5 });
+    const orchestrator = new DirectReservationOrchestrator({
+      withInventory: (work) => work(env.service),
+      deadlineMs: 1_500,
+      now: () => env.clock.now().getTime(),
+    });
+    const cmd = CommandMother.reserve([{ sku: 'A', quantity: 1 }]);
+    await orchestrator.reserve(cmd);
+    const run = jest.spyOn(env.unitOfWork, 'run');
+    const at = env.clock.now().getTime() + 1_500;
+
+    await expect(orchestrator.extend({ orderId: cmd.orderId, ttlSeconds: 600 })).resolves.toMatchObject({
+      kind: 'extended',
+    });
+    await expect(orchestrator.release({ orderId: cmd.orderId, reason: 'released' })).resolves.toMatchObject({
+      kind: 'released',
+    });
+    expect(run.mock.calls.map((call) => call[1]?.deadline?.getTime())).toEqual([at, at]);
+  });
+
   it('a release before any reserve closes the order in advance: the late reserve is refused and holds nothing', async () => {
     const env = await withStock({ A: 2 });
     const cmd = CommandMother.reserve([{ sku: 'A', quantity: 1 }]);

@@ -1,5 +1,5 @@
 import { mintToken } from '../../../src/adapters/http/auth';
-import { expectProblem, JWT, testApp, token, type TestApp } from './fakes';
+import { expectProblem, FAKE_DEADLINE_MS, JWT, testApp, token, type TestApp } from './fakes';
 
 describe('POST /inventory/:sku/adjustments', () => {
   let t: TestApp;
@@ -23,14 +23,21 @@ describe('POST /inventory/:sku/adjustments', () => {
   afterEach(() => t.app.close());
 
   it('applies a signed delta with its reason and answers the StockLevel with its ETag', async () => {
+    const sent = Date.now();
     const res = await adjust({ delta: -2, reason: 'damaged', reference: 'DMG-1', note: 'forklift' });
+    const answered = Date.now();
     expect(res.statusCode).toBe(200);
     expect(res.json()).toMatchObject({ sku: 'SKU-1', onHand: 8, reserved: 4, available: 4 });
     expect(res.headers.etag).toBe('"1"');
     expect(t.fake.calls.at(-1)).toEqual({
       method: 'adjust',
       arg: { sku: 'SKU-1', delta: -2, reason: 'damaged', reference: 'DMG-1', note: 'forklift' },
+      options: { deadline: expect.any(Date) },
     });
+    // REQUEST_DEADLINE_MS from the command's start: a Postgres that hangs costs a 503 by then.
+    const { deadline } = t.fake.calls.at(-1)!.options as { deadline: Date };
+    expect(deadline.getTime()).toBeGreaterThanOrEqual(sent + FAKE_DEADLINE_MS);
+    expect(deadline.getTime()).toBeLessThanOrEqual(answered + FAKE_DEADLINE_MS);
   });
 
   it('takes a counted onHand instead', async () => {

@@ -61,6 +61,7 @@ describe('conditional reads and writes (ETag, If-None-Match, If-Match)', () => {
     expect(t.fake.calls.at(-1)).toEqual({
       method: 'setLevels',
       arg: { sku: 'SKU-1', onHand: 5, ifMatch: '*' },
+      options: { deadline: expect.any(Date) },
     });
   });
 

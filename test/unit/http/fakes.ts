@@ -1,4 +1,5 @@
 import { Registry } from 'prom-client';
+import type { UnitOfWorkOptions } from '../../../src/domain/ports/UnitOfWorkPort';
 
 // Two ESM-only transitive dependencies that Node >= 20.19 requires fine but Jest's CommonJS runtime
 // cannot: cookie@2 (light-my-request, behind app.inject) and content-disposition@3 (@fastify/static,
@@ -57,6 +58,9 @@ const NOW = '2030-01-01T00:00:00.000Z';
  * In-memory inventory and orchestrator with the semantics the contract describes, enough to drive
  * every status code of the façade.
  */
+/** The fake app's REQUEST_DEADLINE_MS. */
+export const FAKE_DEADLINE_MS = 2_000;
+
 export class FakeInventory implements HttpInventoryService, ReservationOrchestratorPort {
   readonly levels = new Map<
     string,
@@ -66,7 +70,8 @@ export class FakeInventory implements HttpInventoryService, ReservationOrchestra
   readonly movements: MovementView[] = [];
   /** Newest first, as the application returns them. */
   readonly purchaseOrders: PurchaseOrderView[] = [];
-  readonly calls: { method: string; arg: unknown }[] = [];
+  /** `options`: what the route handed the command besides it (its deadline). */
+  readonly calls: { method: string; arg: unknown; options?: unknown }[] = [];
 
   private view(sku: string): StockLevelView {
     const l = this.levels.get(sku)!;
@@ -89,8 +94,8 @@ export class FakeInventory implements HttpInventoryService, ReservationOrchestra
     };
   }
 
-  async setLevels(cmd: SetLevelsCommand): Promise<SetLevelsOutcome> {
-    this.calls.push({ method: 'setLevels', arg: cmd });
+  async setLevels(cmd: SetLevelsCommand, options?: UnitOfWorkOptions): Promise<SetLevelsOutcome> {
+    this.calls.push({ method: 'setLevels', arg: cmd, options });
     const existing = this.levels.get(cmd.sku);
     if (!this.preconditionHolds(cmd.ifMatch, cmd.sku)) {
       return { kind: 'precondition-failed', level: existing ? this.view(cmd.sku) : null };
@@ -113,8 +118,8 @@ export class FakeInventory implements HttpInventoryService, ReservationOrchestra
     return l !== undefined && (ifMatch === '*' || ifMatch.includes(l.version ?? 0));
   }
 
-  async replenish(cmd: ReplenishCommand): Promise<ReplenishOutcome> {
-    this.calls.push({ method: 'replenish', arg: cmd });
+  async replenish(cmd: ReplenishCommand, options?: UnitOfWorkOptions): Promise<ReplenishOutcome> {
+    this.calls.push({ method: 'replenish', arg: cmd, options });
     const l = this.levels.get(cmd.sku);
     if (!l) return { kind: 'not-found' };
     if (l.onHand + cmd.quantity > StockCount.MAX)
@@ -124,8 +129,8 @@ export class FakeInventory implements HttpInventoryService, ReservationOrchestra
     return { kind: 'replenished', level: this.view(cmd.sku) };
   }
 
-  async adjust(cmd: AdjustCommand): Promise<AdjustOutcome> {
-    this.calls.push({ method: 'adjust', arg: cmd });
+  async adjust(cmd: AdjustCommand, options?: UnitOfWorkOptions): Promise<AdjustOutcome> {
+    this.calls.push({ method: 'adjust', arg: cmd, options });
     if (!this.preconditionHolds(cmd.ifMatch, cmd.sku)) {
       return { kind: 'precondition-failed', level: this.levels.has(cmd.sku) ? this.view(cmd.sku) : null };
     }
@@ -280,7 +285,7 @@ export function testApp(
     },
     metrics,
     logger: false,
-    config: { HTTP_BODY_LIMIT_BYTES: 64 * 1024 },
+    config: { HTTP_BODY_LIMIT_BYTES: 64 * 1024, REQUEST_DEADLINE_MS: FAKE_DEADLINE_MS },
     ...overrides,
   });
   return { app, fake, metrics };

@@ -60,6 +60,7 @@ describe('inventory routes', () => {
       expect(t.fake.calls).toContainEqual({
         method: 'setLevels',
         arg: { sku: 'SKU-1.A_B', onHand: 10, safetyStock: 2, reorderQuantity: 20 },
+        options: { deadline: expect.any(Date) },
       });
     });
 
@@ -370,6 +371,7 @@ describe('inventory routes', () => {
       expect(t.fake.calls).toContainEqual({
         method: 'replenish',
         arg: { sku: 'SKU-1', quantity: 5, reference: 'GRN-7' },
+        options: { deadline: expect.any(Date) },
       });
     });
 

@@ -1,6 +1,6 @@
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { buildOpsApp } from '../../../src/adapters/http/opsApp';
-import { PROTECTED_ROUTES, testApp, token, type TestApp } from './fakes';
+import { FAKE_DEADLINE_MS, PROTECTED_ROUTES, testApp, token, type TestApp } from './fakes';
 
 describe('health', () => {
   let t: TestApp;
@@ -29,7 +29,13 @@ describe('health', () => {
 
   it('/health/ready answers 503 naming the dependency that is down, failing or hanging', async () => {
     t = testApp(
-      { config: { HTTP_BODY_LIMIT_BYTES: 65536, HEALTH_CHECK_TIMEOUT_MS: 50 } },
+      {
+        config: {
+          HTTP_BODY_LIMIT_BYTES: 65536,
+          REQUEST_DEADLINE_MS: FAKE_DEADLINE_MS,
+          HEALTH_CHECK_TIMEOUT_MS: 50,
+        },
+      },
       {
         postgres: async () => ({ ok: true, detail: 'select 1' }),
         rabbitmq: async () => {

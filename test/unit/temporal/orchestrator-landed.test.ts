@@ -58,3 +58,42 @@ describe('TemporalReservationOrchestrator at its deadline (workflow mode)', () =
     }
   });
 });
+
+describe('TemporalReservationOrchestrator: what goes straight to Postgres carries the deadline', () => {
+  it("bounds the extension's transaction, and the release's when no workflow runs, by now + deadlineMs", async () => {
+    const gone = Object.assign(new Error('workflow execution already completed'), { code: 5 });
+    const client = {
+      connection: { withDeadline: (_at: number, fn: () => Promise<unknown>) => fn() },
+      workflow: { getHandle: () => ({ executeUpdate: () => Promise.reject(gone) }) },
+    } as unknown as Client;
+    const given: (Date | undefined)[] = [];
+    const orchestrator = new TemporalReservationOrchestrator({
+      client,
+      taskQueue: 'q',
+      deadlineMs: 1_500,
+      releaseDirectly: async (_command, options) => {
+        given.push(options?.deadline);
+        return { kind: 'not-found' };
+      },
+      extendDirectly: async (_command, options) => {
+        given.push(options?.deadline);
+        return { kind: 'not-found' };
+      },
+    });
+
+    const before = Date.now();
+    await expect(orchestrator.extend({ orderId: 'o-1', ttlSeconds: 60 })).resolves.toEqual({
+      kind: 'not-found',
+    });
+    await expect(orchestrator.release({ orderId: 'o-1', reason: 'released' })).resolves.toEqual({
+      kind: 'not-found',
+    });
+    const after = Date.now();
+    expect(given).toHaveLength(2);
+    for (const deadline of given) {
+      expect(deadline).toBeInstanceOf(Date);
+      expect(deadline!.getTime()).toBeGreaterThanOrEqual(before + 1_500);
+      expect(deadline!.getTime()).toBeLessThanOrEqual(after + 1_500);
+    }
+  });
+});

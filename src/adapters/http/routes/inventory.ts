@@ -28,12 +28,15 @@ export interface InventoryRoutesOptions {
   inventory: HttpInventoryService;
   orchestrator: ReservationOrchestratorPort;
   authorize: Authorize;
+  /** REQUEST_DEADLINE_MS: how long a stock-level command's transaction may take from its start. */
+  deadlineMs: number;
 }
 
 const skuNotFound = (sku: string) => new ProblemError('sku-not-found', `Unknown SKU ${sku}`, { skus: [sku] });
 
 export const inventoryRoutes: FastifyPluginAsyncZod<InventoryRoutesOptions> = async (app, opts) => {
   const { inventory, orchestrator, authorize } = opts;
+  const withinDeadline = () => ({ deadline: new Date(Date.now() + opts.deadlineMs) });
   const tags = ['inventory'];
 
   app.put(
@@ -57,11 +60,10 @@ export const inventoryRoutes: FastifyPluginAsyncZod<InventoryRoutesOptions> = as
     async (request, reply) => {
       const { sku } = request.params;
       const ifMatch = parseIfMatch(request.headers['if-match']);
-      const outcome = await inventory.setLevels({
-        sku,
-        ...request.body,
-        ...(ifMatch !== undefined ? { ifMatch } : {}),
-      });
+      const outcome = await inventory.setLevels(
+        { sku, ...request.body, ...(ifMatch !== undefined ? { ifMatch } : {}) },
+        withinDeadline(),
+      );
       switch (outcome.kind) {
         case 'created':
           return reply
@@ -227,7 +229,7 @@ export const inventoryRoutes: FastifyPluginAsyncZod<InventoryRoutesOptions> = as
     },
     async (request) => {
       const { sku } = request.params;
-      const outcome = await inventory.replenish({ sku, ...request.body });
+      const outcome = await inventory.replenish({ sku, ...request.body }, withinDeadline());
       if (outcome.kind === 'not-found') throw skuNotFound(sku);
       if (outcome.kind === 'on-hand-limit') {
         throw new ProblemError(
@@ -261,11 +263,10 @@ export const inventoryRoutes: FastifyPluginAsyncZod<InventoryRoutesOptions> = as
     async (request, reply) => {
       const { sku } = request.params;
       const ifMatch = parseIfMatch(request.headers['if-match']);
-      const outcome = await inventory.adjust({
-        sku,
-        ...request.body,
-        ...(ifMatch !== undefined ? { ifMatch } : {}),
-      });
+      const outcome = await inventory.adjust(
+        { sku, ...request.body, ...(ifMatch !== undefined ? { ifMatch } : {}) },
+        withinDeadline(),
+      );
       switch (outcome.kind) {
         case 'adjusted':
           return reply.header('etag', etagOf(outcome.level)).send(outcome.level);
