@@ -94,4 +94,90 @@ describe('the api while Postgres hangs (e2e, real process)', () => {
     const retried = expectStatus(await api.post(`/inventory/${sku}/reserve`, { orderId, quantity: 2 }), 201);
     expect(retried.body).toMatchObject({ orderId, status: 'RESERVED' });
   });
+
+  it('answers every other call with a 503 problem by the deadline too, and the refused writes changed nothing', async () => {
+    // Its own process and SKU: the first case leaves its pool's connections to the stalled Postgres
+    // dropped and reopened, which this one does not depend on.
+    await service?.kill();
+    const secret = randomBytes(32).toString('hex');
+    service = await ServiceProcess.start({
+      databaseUrl: proxy.proxiedUrl(db.url),
+      amqpUrl: vhost.url,
+      jwtSecret: secret,
+      env: { ROLES: 'api', RESERVE_MODE: 'db', REQUEST_DEADLINE_MS: String(DEADLINE_MS) },
+    });
+    const api = new Api(service.url, (await mintTokens(secret)).all);
+    const sku = uniqueSku('HUNG2');
+    const orderId = uniqueOrderId('hung2');
+    expectStatus(await api.put(`/inventory/${sku}`, { onHand: 6 }), 201);
+    expectStatus(await api.post(`/inventory/${sku}/reserve`, { orderId, quantity: 1 }), 201);
+    const ledger = () =>
+      withPg(db.url, async (c) => {
+        const { rows } = await c.query<{ type: string }>(
+          'SELECT type FROM stock_movements WHERE sku = $1 ORDER BY id',
+          [sku],
+        );
+        return rows.map((r) => r.type);
+      });
+    const ledgerBefore = await ledger();
+
+    proxy.stall();
+    const key = (n: number) => ({ headers: { 'idempotency-key': `"hung-${orderId}-${n}"` } });
+    const calls: [string, () => ReturnType<Api['get']>][] = [
+      [
+        'a reserve with an Idempotency-Key',
+        () => api.post(`/inventory/${sku}/reserve`, { orderId: `${orderId}-b`, quantity: 1 }, key(1)),
+      ],
+      ['GET /reservations/:orderId', () => api.get(`/reservations/${orderId}`)],
+      ['GET /inventory/:sku/movements', () => api.get(`/inventory/${sku}/movements`)],
+      ['GET /purchase-orders', () => api.get('/purchase-orders')],
+      ['PUT /inventory/:sku', () => api.put(`/inventory/${sku}`, { onHand: 9 })],
+      ['POST /inventory/:sku/replenish', () => api.post(`/inventory/${sku}/replenish`, { quantity: 2 })],
+      [
+        'POST /inventory/:sku/adjustments',
+        () => api.post(`/inventory/${sku}/adjustments`, { delta: -1, reason: 'damaged' }),
+      ],
+      ['POST /inventory/:sku/release', () => api.post(`/inventory/${sku}/release`, { orderId })],
+      [
+        'POST /reservations/:orderId/extend',
+        () => api.post(`/reservations/${orderId}/extend`, { ttlSeconds: 600 }),
+      ],
+    ];
+    const answers: { call: string; status: number; type: unknown; ms: number }[] = [];
+    for (const [call, send] of calls) {
+      const started = Date.now();
+      const res = await send().catch((e: unknown) => ({ status: 0, body: { type: String(e) } }));
+      answers.push({
+        call,
+        status: res.status,
+        type: (res.body as { type?: unknown })?.type,
+        ms: Date.now() - started,
+      });
+    }
+    // All of them in one comparison, so that a failure lists every call that did not answer in time.
+    expect(answers).toEqual(
+      calls.map(([call]) => ({
+        call,
+        status: 503,
+        type: expect.stringMatching(/service-unavailable$/),
+        ms: expect.any(Number),
+      })),
+    );
+    expect(answers.filter((a) => a.ms >= DEADLINE_MS + OUTCOME_GRACE_MS + SLACK_MS)).toEqual([]);
+
+    proxy.resume();
+    const back = await eventually(
+      async () => {
+        const res = await api.get(`/inventory/${sku}`);
+        return res.status === 200 ? res : undefined;
+      },
+      { timeoutMs: 30_000, intervalMs: 200, what: 'stock reads answered again' },
+    );
+    // None of the refused writes landed: the levels, the reservation and the ledger are as before.
+    expect(back.body).toMatchObject({ onHand: 6, reserved: 1, available: 5 });
+    const reservation = expectStatus(await api.get(`/reservations/${orderId}`), 200);
+    expect(reservation.body).toMatchObject({ status: 'RESERVED' });
+    expect(await ledger()).toEqual(ledgerBefore);
+    expect(ledgerBefore).toContain('RESERVE');
+  });
 });
