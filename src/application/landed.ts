@@ -3,7 +3,8 @@ import type { ReservationView, ReserveCommand, ReserveOutcome } from './contract
 /**
  * How long past its deadline a caller may still wait for a reserve that started before it: the time
  * the service takes to learn the outcome of one whose answer was lost (read back, or the workflow's
- * update answering late). Every reserve answers by its deadline plus this.
+ * update answering late). Every reserve answers by its deadline plus this; in workflow mode, whose
+ * update may use all of it, the read-back that follows gets this once more.
  */
 export const OUTCOME_GRACE_MS = 1_000;
 

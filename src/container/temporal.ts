@@ -104,8 +104,8 @@ export function registerTemporal<C extends BaseCradle & InventoryCradle>(
               taskQueue: config.TEMPORAL_TASK_QUEUE,
               defaultTtlSeconds: config.RESERVATION_DEFAULT_TTL_SECONDS,
               deadlineMs: config.REQUEST_DEADLINE_MS,
-              currentReservation: (orderId) =>
-                withInventoryOf(container)((i) => i.getSettledReservation(orderId)),
+              currentReservation: (orderId, options) =>
+                withInventoryOf(container)((i) => i.getSettledReservation(orderId, options)),
               releaseDirectly: (command, options) => releaseInOwnScope(container, command, options),
               extendDirectly: (command, options) =>
                 withInventoryOf(container)((i) => i.extend(command, options)),

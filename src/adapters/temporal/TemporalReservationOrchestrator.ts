@@ -54,7 +54,7 @@ export interface TemporalReservationOrchestratorDeps {
    * the order's lock): read when the caller is about to get a 503, because an update can commit just
    * before its deadline and have its outcome arrive after the client gave up.
    */
-  currentReservation?: (orderId: string) => Promise<ReservationView | null>;
+  currentReservation?: (orderId: string, options: UnitOfWorkOptions) => Promise<ReservationView | null>;
   /**
    * Releases straight through the use case (its own scope) when no workflow is running for the order;
    * `options.deadline` bounds its transaction (past it: 503, nothing released).
@@ -123,9 +123,15 @@ export class TemporalReservationOrchestrator implements ReservationOrchestratorP
     }
   }
 
-  /** The command's lines, all reserved as asked: it committed although its answer did not arrive. */
+  /**
+   * The command's lines, all reserved as asked: it committed although its answer did not arrive. The
+   * read has OUTCOME_GRACE_MS of its own (the update may have used the caller's): a Postgres that does
+   * not answer then costs a 503, and a reserve that did land expires with its TTL.
+   */
   private async landed(command: ReserveCommand): Promise<ReserveOutcome | undefined> {
-    return landedOutcome(command, (await this.deps.currentReservation?.(command.orderId)) ?? null);
+    const deadline = new Date(Date.now() + OUTCOME_GRACE_MS);
+    const current = await this.deps.currentReservation?.(command.orderId, { deadline });
+    return landedOutcome(command, current ?? null);
   }
 
   /**

@@ -2,6 +2,7 @@ import type { Client } from '@temporalio/client';
 import { ReservationOrchestrationError } from '../../../src/adapters/temporal/errors';
 import { TemporalReservationOrchestrator } from '../../../src/adapters/temporal/TemporalReservationOrchestrator';
 import type { ReservationView } from '../../../src/application/contracts';
+import { OUTCOME_GRACE_MS } from '../../../src/application/landed';
 
 /** A client whose every Update-With-Start times out, as under a saturated Temporal. */
 function timingOutClient(): Client {
@@ -56,6 +57,30 @@ describe('TemporalReservationOrchestrator at its deadline (workflow mode)', () =
       expect(error).toBeInstanceOf(ReservationOrchestrationError);
       expect(error).toMatchObject({ transient: true });
     }
+  });
+
+  it('bounds the read-back by OUTCOME_GRACE_MS of its own, so a Postgres that hangs costs a 503', async () => {
+    const given: (Date | undefined)[] = [];
+    let asked = 0;
+    const reader = new TemporalReservationOrchestrator({
+      client: timingOutClient(),
+      taskQueue: 'q',
+      deadlineMs: 100,
+      currentReservation: async (_orderId, options) => {
+        asked = Date.now();
+        given.push(options.deadline);
+        throw new Error('Transaction closed after 1000 ms (its deadline)');
+      },
+      releaseDirectly: async () => ({ kind: 'not-found' }),
+    });
+    const error = await reader
+      .reserve({ orderId: 'o-1', lines: [{ sku: 'SKU-1', quantity: 1 }] })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ReservationOrchestrationError);
+    expect(error).toMatchObject({ transient: true });
+    expect(given).toHaveLength(1);
+    expect(given[0]!.getTime() - asked).toBeGreaterThanOrEqual(OUTCOME_GRACE_MS - 5);
+    expect(given[0]!.getTime() - asked).toBeLessThanOrEqual(OUTCOME_GRACE_MS);
   });
 });
 
