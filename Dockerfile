@@ -9,14 +9,18 @@ COPY . .
 RUN PRISMA_SCHEMA_ENGINE_BINARY=/bin/true npx prisma generate \
  && npx tsc -p tsconfig.build.json \
  && npm prune --omit=dev
+# The workflow bundles (plain and traced), webpacked once here from the compiled sources: a worker
+# started from this image loads them (WORKFLOW_BUNDLE_CACHE_DIR) instead of spending ~10 s of CPU on it.
+RUN WORKFLOW_BUNDLE_CACHE_DIR=/app/.data/workflow-bundles node dist/scripts/workflow-bundles.js
 
 FROM node:20-bookworm-slim AS runtime
-ENV NODE_ENV=production HOST=0.0.0.0 PORT=3000
+ENV NODE_ENV=production HOST=0.0.0.0 PORT=3000 WORKFLOW_BUNDLE_CACHE_DIR=/app/.data/workflow-bundles
 WORKDIR /app
 COPY --from=build --chown=node:node /app/package.json ./
 COPY --from=build --chown=node:node /app/node_modules ./node_modules
 COPY --from=build --chown=node:node /app/dist ./dist
 COPY --from=build --chown=node:node /app/prisma ./prisma
+COPY --from=build --chown=node:node /app/.data/workflow-bundles ./.data/workflow-bundles
 USER node
 EXPOSE 3000
 HEALTHCHECK --interval=10s --timeout=3s --start-period=30s \
