@@ -16,12 +16,16 @@ const DESCRIPTIONS: Record<number, string> = {
   413: 'Body too large',
   415: 'Body is not application/json',
   422: 'Idempotency-Key already used with another body',
-  503: 'A dependency is unavailable',
+  503: 'A dependency is unavailable, or did not answer within REQUEST_DEADLINE_MS: nothing was changed; retry',
 };
 
-/** OpenAPI declarations of a route's problem responses (rendered by the error handler). */
+/**
+ * OpenAPI declarations of a route's problem responses (rendered by the error handler). Every route
+ * reads or writes Postgres, so each one may answer 503 (bounded by REQUEST_DEADLINE_MS) besides 400,
+ * 401 and 403.
+ */
 export function problemResponses(...statuses: number[]) {
-  const all = [...new Set([400, 401, 403, ...statuses])];
+  const all = [...new Set([400, 401, 403, ...statuses, 503])];
   return Object.fromEntries(
     all.map((status) => {
       const types = Object.entries(ProblemTypes)

@@ -175,7 +175,7 @@ export const inventoryRoutes: FastifyPluginAsyncZod<InventoryRoutesOptions> = as
         security: bearer('inventory:reserve'),
         params: SkuParams,
         body: ReserveBody,
-        response: { 200: Reservation, 201: Reservation, ...problemResponses(404, 409, 410, 413, 415, 503) },
+        response: { 200: Reservation, 201: Reservation, ...problemResponses(404, 409, 410, 413, 415) },
       },
     },
     async (request, reply) => {
@@ -199,7 +199,7 @@ export const inventoryRoutes: FastifyPluginAsyncZod<InventoryRoutesOptions> = as
         security: bearer('inventory:reserve'),
         params: SkuParams,
         body: ReleaseBody,
-        response: { 200: Reservation, ...problemResponses(404, 413, 415, 503) },
+        response: { 200: Reservation, ...problemResponses(404, 413, 415) },
       },
     },
     async (request) => {

@@ -27,7 +27,7 @@ export const reservationRoutes: FastifyPluginAsyncZod<ReservationRoutesOptions> 
           '`insufficient-stock` naming every short line with its available; 410 when already released or confirmed.',
         security: bearer('inventory:reserve'),
         body: ReservationsBody,
-        response: { 200: Reservation, 201: Reservation, ...problemResponses(404, 409, 410, 413, 415, 503) },
+        response: { 200: Reservation, 201: Reservation, ...problemResponses(404, 409, 410, 413, 415) },
       },
     },
     async (request, reply) => {
@@ -74,7 +74,7 @@ export const reservationRoutes: FastifyPluginAsyncZod<ReservationRoutesOptions> 
         security: bearer('inventory:reserve'),
         params: OrderIdParams,
         body: ExtendBody,
-        response: { 200: Reservation, ...problemResponses(404, 410, 413, 415, 503) },
+        response: { 200: Reservation, ...problemResponses(404, 410, 413, 415) },
       },
     },
     async (request) => {
