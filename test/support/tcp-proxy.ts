@@ -55,10 +55,20 @@ export class TcpProxy {
   cut(): void {
     this.blocked = true;
     for (const [client, upstream] of this.pairs) {
-      client.resetAndDestroy();
+      TcpProxy.reset(client);
       upstream.destroy();
     }
     this.pairs.clear();
+  }
+
+  /**
+   * RST, unless the socket is already ending (its peer closed, and the pipe ended it): libuv refuses a
+   * reset while a shutdown is in progress, and Node then never closes the handle, so the process spins
+   * at 100 % CPU when it exits (node::Environment::CleanupHandles waits for it forever).
+   */
+  private static reset(socket: Socket): void {
+    if (socket.writableEnded) socket.destroy();
+    else socket.resetAndDestroy();
   }
 
   restore(): void {
@@ -85,7 +95,7 @@ export class TcpProxy {
 
   private accept(client: Socket, target: { host: string; port: number }): void {
     if (this.blocked) {
-      client.resetAndDestroy();
+      TcpProxy.reset(client);
       return;
     }
     this.accepted++;
