@@ -43,7 +43,8 @@ describe('the api while Postgres hangs (e2e, real process)', () => {
     await db?.drop();
   });
 
-  it('answers 503 by the deadline, and the refused reserve held nothing', async () => {
+  /** The api process (`ROLES=api`, db mode, REQUEST_DEADLINE_MS=DEADLINE_MS) behind the proxy. */
+  async function startApi(): Promise<Api> {
     const secret = randomBytes(32).toString('hex');
     service = await ServiceProcess.start({
       databaseUrl: proxy.proxiedUrl(db.url),
@@ -51,7 +52,22 @@ describe('the api while Postgres hangs (e2e, real process)', () => {
       jwtSecret: secret,
       env: { ROLES: 'api', RESERVE_MODE: 'db', REQUEST_DEADLINE_MS: String(DEADLINE_MS) },
     });
-    const api = new Api(service.url, (await mintTokens(secret)).all);
+    return new Api(service.url, (await mintTokens(secret)).all);
+  }
+
+  /** Once Postgres answers again: the SKU's stock level as the api reads it. */
+  function readsAgain(api: Api, sku: string) {
+    return eventually(
+      async () => {
+        const res = await api.get(`/inventory/${sku}`);
+        return res.status === 200 ? res : undefined;
+      },
+      { timeoutMs: 30_000, intervalMs: 200, what: 'stock reads answered again' },
+    );
+  }
+
+  it('answers 503 by the deadline, and the refused reserve held nothing', async () => {
+    const api = await startApi();
     const sku = uniqueSku('HUNG');
     expectStatus(await api.put(`/inventory/${sku}`, { onHand: 4 }), 201);
     expectStatus(await api.get(`/inventory/${sku}`), 200);
@@ -71,20 +87,14 @@ describe('the api while Postgres hangs (e2e, real process)', () => {
     expectProblem(read, 503, 'service-unavailable');
     expect(readMs).toBeLessThan(DEADLINE_MS + SLACK_MS);
 
-    const ready = await fetch(`${service.url}/health/ready`, { signal: AbortSignal.timeout(10_000) });
+    const ready = await fetch(`${api.baseUrl}/health/ready`, { signal: AbortSignal.timeout(10_000) });
     expect(ready.status).toBe(503);
     expect(
       ((await ready.json()) as { checks: Record<string, { ok: boolean }> }).checks.postgres,
     ).toMatchObject({ ok: false });
 
     proxy.resume();
-    const back = await eventually(
-      async () => {
-        const res = await api.get(`/inventory/${sku}`);
-        return res.status === 200 ? res : undefined;
-      },
-      { timeoutMs: 30_000, intervalMs: 200, what: 'stock reads answered again' },
-    );
+    const back = await readsAgain(api, sku);
     expect(back.body).toMatchObject({ onHand: 4, reserved: 0, available: 4 });
     await withPg(db.url, async (c) => {
       const held = await c.query('SELECT 1 FROM reservations WHERE order_id = $1', [orderId]);
@@ -99,14 +109,7 @@ describe('the api while Postgres hangs (e2e, real process)', () => {
     // Its own process and SKU: the first case leaves its pool's connections to the stalled Postgres
     // dropped and reopened, which this one does not depend on.
     await service?.kill();
-    const secret = randomBytes(32).toString('hex');
-    service = await ServiceProcess.start({
-      databaseUrl: proxy.proxiedUrl(db.url),
-      amqpUrl: vhost.url,
-      jwtSecret: secret,
-      env: { ROLES: 'api', RESERVE_MODE: 'db', REQUEST_DEADLINE_MS: String(DEADLINE_MS) },
-    });
-    const api = new Api(service.url, (await mintTokens(secret)).all);
+    const api = await startApi();
     const sku = uniqueSku('HUNG2');
     const orderId = uniqueOrderId('hung2');
     expectStatus(await api.put(`/inventory/${sku}`, { onHand: 6 }), 201);
@@ -166,13 +169,7 @@ describe('the api while Postgres hangs (e2e, real process)', () => {
     expect(answers.filter((a) => a.ms >= DEADLINE_MS + OUTCOME_GRACE_MS + SLACK_MS)).toEqual([]);
 
     proxy.resume();
-    const back = await eventually(
-      async () => {
-        const res = await api.get(`/inventory/${sku}`);
-        return res.status === 200 ? res : undefined;
-      },
-      { timeoutMs: 30_000, intervalMs: 200, what: 'stock reads answered again' },
-    );
+    const back = await readsAgain(api, sku);
     // None of the refused writes landed: the levels, the reservation and the ledger are as before.
     expect(back.body).toMatchObject({ onHand: 6, reserved: 1, available: 5 });
     const reservation = expectStatus(await api.get(`/reservations/${orderId}`), 200);

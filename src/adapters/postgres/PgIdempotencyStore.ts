@@ -5,7 +5,7 @@ import type {
   IdempotencyStorePort,
   StoredResponse,
 } from '../../application/ports';
-import { boundedQuery, type StatementTimeoutOptions } from './boundedRead';
+import { boundedQuery, type StatementTimeoutOptions } from './statementTimeout';
 
 /**
  * `timeoutMs` bounds each statement (REQUEST_DEADLINE_MS): a claim that Postgres does not answer fails

@@ -2,7 +2,7 @@ import type { Pool } from 'pg';
 import type { StockLevelView } from '../../application/contracts';
 import type { StockLevelPageRequest, StockLevelReaderPort } from '../../application/ports';
 import type { Sku } from '../../domain/Sku';
-import { boundedQuery, type StatementTimeoutOptions } from './boundedRead';
+import { boundedQuery, type StatementTimeoutOptions } from './statementTimeout';
 import { NO_PENDING_DECISION } from './reservationSql';
 
 /*

@@ -1,7 +1,7 @@
 import type { ProductInventory } from '../../domain/ProductInventory';
 import type { Sku } from '../../domain/Sku';
 import type { InventoryReader } from '../../application/dependencies';
-import { withinTimeout, type StatementTimeoutOptions } from './boundedRead';
+import { withinTimeout, type StatementTimeoutOptions } from './statementTimeout';
 import type { PrismaClient } from './generated/client';
 import { StockLevelMapper } from './mappers/StockLevelMapper';
 

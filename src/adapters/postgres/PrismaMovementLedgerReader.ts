@@ -2,7 +2,7 @@ import type { MovementReader } from '../../application/dependencies';
 import type { MovementPageRequest } from '../../domain/ports/MovementLedgerReaderPort';
 import type { Sku } from '../../domain/Sku';
 import type { RecordedMovement } from '../../domain/StockMovement';
-import { withinTimeout, type StatementTimeoutOptions } from './boundedRead';
+import { withinTimeout, type StatementTimeoutOptions } from './statementTimeout';
 import type { PrismaClient } from './generated/client';
 import { MovementMapper } from './mappers/MovementMapper';
 

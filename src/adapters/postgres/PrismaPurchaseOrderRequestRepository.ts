@@ -2,7 +2,7 @@ import type { PurchaseOrderReader } from '../../application/dependencies';
 import type { PurchaseOrderRequestPageRequest } from '../../domain/ports/PurchaseOrderRequestRepositoryPort';
 import type { PurchaseOrderRequest } from '../../domain/PurchaseOrderRequest';
 import type { Sku } from '../../domain/Sku';
-import { withinTimeout, type StatementTimeoutOptions } from './boundedRead';
+import { withinTimeout, type StatementTimeoutOptions } from './statementTimeout';
 import type { PrismaClient } from './generated/client';
 import { PurchaseOrderRequestMapper } from './mappers/PurchaseOrderRequestMapper';
 

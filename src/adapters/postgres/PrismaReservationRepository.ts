@@ -1,7 +1,7 @@
 import type { ReservationReader } from '../../application/dependencies';
 import type { OrderId } from '../../domain/OrderId';
 import type { Reservation } from '../../domain/Reservation';
-import { withinTimeout, type StatementTimeoutOptions } from './boundedRead';
+import { withinTimeout, type StatementTimeoutOptions } from './statementTimeout';
 import type { PrismaClient } from './generated/client';
 import { ReservationMapper } from './mappers/ReservationMapper';
 

@@ -134,13 +134,17 @@ describe('the Postgres-first reserve (RESERVE_MODE=db)', () => {
     expect(env.tables().movements.filter((m) => m.type === 'RESERVE')).toHaveLength(0);
   });
 
-  it("bounds a reserve's transaction by its deadline: its own, else now + the orchestrator's deadlineMs", async () => {
-    const env = await withStock({ A: 5 });
-    const orchestrator = new DirectReservationOrchestrator({
+  /** The db-mode orchestrator over `env`, with `deadlineMs` on the env's clock. */
+  const orchestratorWithDeadline = (env: Awaited<ReturnType<typeof withStock>>, deadlineMs: number) =>
+    new DirectReservationOrchestrator({
       withInventory: (work) => work(env.service),
-      deadlineMs: 2_000,
+      deadlineMs,
       now: () => env.clock.now().getTime(),
     });
+
+  it("bounds a reserve's transaction by its deadline: its own, else now + the orchestrator's deadlineMs", async () => {
+    const env = await withStock({ A: 5 });
+    const orchestrator = orchestratorWithDeadline(env, 2_000);
     const run = jest.spyOn(env.unitOfWork, 'run');
     const before = env.clock.now().getTime();
     await orchestrator.reserve(CommandMother.reserve([{ sku: 'A', quantity: 1 }]));
@@ -156,11 +160,7 @@ describe('the Postgres-first reserve (RESERVE_MODE=db)', () => {
 
   it("bounds a release's and an extension's transactions by now + the orchestrator's deadlineMs", async () => {
     const env = await withStock({ A: 5 });
-    const orchestrator = new DirectReservationOrchestrator({
-      withInventory: (work) => work(env.service),
-      deadlineMs: 1_500,
-      now: () => env.clock.now().getTime(),
-    });
+    const orchestrator = orchestratorWithDeadline(env, 1_500);
     const cmd = CommandMother.reserve([{ sku: 'A', quantity: 1 }]);
     await orchestrator.reserve(cmd);
     const run = jest.spyOn(env.unitOfWork, 'run');
