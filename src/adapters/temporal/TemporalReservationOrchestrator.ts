@@ -75,6 +75,11 @@ export interface TemporalReservationOrchestratorDeps {
 export class TemporalReservationOrchestrator implements ReservationOrchestratorPort {
   constructor(private readonly deps: TemporalReservationOrchestratorDeps) {}
 
+  /** A call's deadline: now + REQUEST_DEADLINE_MS. */
+  private deadline(): Date {
+    return new Date(Date.now() + this.deps.deadlineMs);
+  }
+
   async reserve(command: ReserveCommand): Promise<ReserveOutcome> {
     const workflowId = reservationWorkflowId(command.orderId);
     const input: ReservationWorkflowInput = {
@@ -82,7 +87,7 @@ export class TemporalReservationOrchestrator implements ReservationOrchestratorP
       ...(this.deps.defaultTtlSeconds ? { defaultTtlSeconds: this.deps.defaultTtlSeconds } : {}),
       ...(this.deps.activities ? { activities: this.deps.activities } : {}),
     };
-    const deadline = Date.now() + this.deps.deadlineMs;
+    const deadline = this.deadline().getTime();
     // The outcome of an update that started before the deadline may arrive a little after it.
     const giveUpAt = deadline + OUTCOME_GRACE_MS;
     const args: [ReserveCommand] = [{ ...command, deadline: new Date(deadline).toISOString() }];
@@ -141,7 +146,7 @@ export class TemporalReservationOrchestrator implements ReservationOrchestratorP
    */
   async release(command: ReleaseCommand): Promise<ReleaseOutcome> {
     const handle = this.deps.client.workflow.getHandle(reservationWorkflowId(command.orderId));
-    const deadline = new Date(Date.now() + this.deps.deadlineMs);
+    const deadline = this.deadline();
     const giveUpAt = deadline.getTime() + OUTCOME_GRACE_MS;
     try {
       // Bounded like the reserve: past it the caller gets 503 (the release is idempotent: retry it).
@@ -165,6 +170,6 @@ export class TemporalReservationOrchestrator implements ReservationOrchestratorP
    */
   async extend(command: ExtendCommand): Promise<ExtendOutcome> {
     if (!this.deps.extendDirectly) throw new Error('This orchestrator was built without extendDirectly');
-    return this.deps.extendDirectly(command, { deadline: new Date(Date.now() + this.deps.deadlineMs) });
+    return this.deps.extendDirectly(command, { deadline: this.deadline() });
   }
 }
