@@ -30,6 +30,11 @@ function isTransient(error: Error): boolean {
   return (error as { transient?: unknown }).transient === true;
 }
 
+/** Resolves once the clock is past `at` (a timer may fire a millisecond early). */
+async function untilPast(at: number): Promise<void> {
+  while (Date.now() <= at) await sleep(at - Date.now() + 1);
+}
+
 /** Past the deadline: a 503 for the caller. The activity refuses the command from then on. */
 function unavailable(orderId: string, cause: Error): ReservationOrchestrationError {
   return cause instanceof ReservationOrchestrationError && cause.transient
@@ -118,7 +123,9 @@ export class TemporalReservationOrchestrator implements ReservationOrchestratorP
         if (!isTransient(mapped) || Date.now() + retryIn >= deadline) {
           if (!isTransient(mapped) && Date.now() < giveUpAt) throw mapped;
           // Past the deadline the activity refuses the command, and the read waits for a reserve of
-          // this order that is committing: what Postgres holds then is final.
+          // this order that is committing: what Postgres holds then is final. Not before it: an
+          // earlier attempt's update that Temporal took in may still run its activity until then.
+          await untilPast(deadline);
           const landed = await this.landed(command).catch(() => undefined);
           if (landed) return landed;
           throw unavailable(command.orderId, mapped);

@@ -59,6 +59,38 @@ describe('TemporalReservationOrchestrator at its deadline (workflow mode)', () =
     }
   });
 
+  it('reads back only once the deadline has passed: an update Temporal took in may commit until then', async () => {
+    // Every attempt fails at once, so the retries run out well before the deadline (the last backoff
+    // would cross it). A reserve from an earlier attempt's update commits just before the deadline.
+    let deadline = 0;
+    const held = view([{ sku: 'SKU-1', quantity: 1, status: 'RESERVED' }]);
+    const client = {
+      connection: { withDeadline: (_at: number, fn: () => Promise<unknown>) => fn() },
+      workflow: {
+        executeUpdateWithStart: (_update: unknown, options: { args: [{ deadline: string }] }) => {
+          deadline = Date.parse(options.args[0].deadline);
+          return Promise.reject(new ReservationOrchestrationError('14 UNAVAILABLE', true));
+        },
+      },
+    } as unknown as Client;
+    const readAt: number[] = [];
+    const reader = new TemporalReservationOrchestrator({
+      client,
+      taskQueue: 'q',
+      deadlineMs: 300,
+      currentReservation: async () => {
+        readAt.push(Date.now());
+        return Date.now() >= deadline - 20 ? held : null;
+      },
+      releaseDirectly: async () => ({ kind: 'not-found' }),
+    });
+    await expect(reader.reserve({ orderId: 'o-1', lines: [{ sku: 'SKU-1', quantity: 1 }] })).resolves.toEqual(
+      { kind: 'reserved', created: false, reservation: held },
+    );
+    expect(readAt).toHaveLength(1);
+    expect(readAt[0]).toBeGreaterThan(deadline);
+  });
+
   it('bounds the read-back by OUTCOME_GRACE_MS of its own, so a Postgres that hangs costs a 503', async () => {
     const given: (Date | undefined)[] = [];
     let asked = 0;
