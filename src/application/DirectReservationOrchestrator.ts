@@ -104,20 +104,24 @@ export class DirectReservationOrchestrator implements ReservationOrchestratorPor
     return (this.deps.now ?? Date.now)();
   }
 
-  /** Now + `deadlineMs`, for the release and the extension (the reserve's may come with its command). */
-  private deadline(): UnitOfWorkOptions {
+  /**
+   * The caller's deadline, or now + `deadlineMs`, for the release and the extension (the reserve's may
+   * come with its command).
+   */
+  private deadline(given: UnitOfWorkOptions = {}): UnitOfWorkOptions {
+    if (given.deadline) return { deadline: given.deadline };
     return this.deps.deadlineMs ? { deadline: new Date(this.now() + this.deps.deadlineMs) } : {};
   }
 
   /** One transaction, bounded as the reserve is: a 503 at the deadline means nothing was released. */
-  release(command: contracts.ReleaseCommand): Promise<contracts.ReleaseOutcome> {
-    const options = { fromCaller: true, ...this.deadline() };
+  release(command: contracts.ReleaseCommand, given?: UnitOfWorkOptions): Promise<contracts.ReleaseOutcome> {
+    const options = { fromCaller: true, ...this.deadline(given) };
     return this.deps.withInventory((inventory) => inventory.release(command, options));
   }
 
   /** One transaction; it records the `extend` workflow request that re-arms the workflow's timer. */
-  extend(command: contracts.ExtendCommand): Promise<contracts.ExtendOutcome> {
-    const options = this.deadline();
+  extend(command: contracts.ExtendCommand, given?: UnitOfWorkOptions): Promise<contracts.ExtendOutcome> {
+    const options = this.deadline(given);
     return this.deps.withInventory((inventory) => inventory.extend(command, options));
   }
 }

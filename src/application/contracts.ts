@@ -146,8 +146,9 @@ export interface ReserveCommand {
   ttlSeconds?: number;
   /**
    * ISO-8601: past this instant the reserve is refused (DEADLINE_EXCEEDED) and nothing is reserved.
-   * The HTTP façade sets it in RESERVE_MODE=workflow, so that an update that reaches the worker after
-   * the caller was answered 503 never takes stock.
+   * The HTTP façade sets it to the request's deadline (REQUEST_DEADLINE_MS from its arrival); without
+   * it the orchestrator sets now + REQUEST_DEADLINE_MS. In RESERVE_MODE=workflow it also means that an
+   * update that reaches the worker after the caller was answered 503 never takes stock.
    */
   deadline?: string;
 }

@@ -1,4 +1,5 @@
 import type { Sku } from '../domain/Sku';
+import type { UnitOfWorkOptions } from '../domain/ports/UnitOfWorkPort';
 import type {
   ConfirmOutcome,
   ExtendCommand,
@@ -15,12 +16,18 @@ import type {
  * talks to this port, never to the use cases directly, for the commands that change a reservation.
  */
 export interface ReservationOrchestratorPort {
-  /** Update-With-Start: starts or joins the order's workflow and returns the reserve step's outcome. */
+  /**
+   * Reserves the command's lines (one transaction, or the workflow's Update-With-Start) and returns
+   * the outcome. `command.deadline`, when set, is the caller's; without it, now + REQUEST_DEADLINE_MS.
+   */
   reserve(command: ReserveCommand): Promise<ReserveOutcome>;
-  /** Releases one SKU line (or all lines) through the running workflow; works on finished ones too. */
-  release(command: ReleaseCommand): Promise<ReleaseOutcome>;
+  /**
+   * Releases one SKU line (or all lines) through the running workflow; works on finished ones too.
+   * `options.deadline` as the reserve's (past it: 503, nothing released).
+   */
+  release(command: ReleaseCommand, options?: UnitOfWorkOptions): Promise<ReleaseOutcome>;
   /** Moves an open reservation's expiry forward; the order's workflow re-arms its timer to it. */
-  extend(command: ExtendCommand): Promise<ExtendOutcome>;
+  extend(command: ExtendCommand, options?: UnitOfWorkOptions): Promise<ExtendOutcome>;
 }
 
 export type SignalDelivery = 'signalled' | 'no-workflow';
@@ -100,12 +107,15 @@ export type IdempotencyBegin =
  * response for the retention period, purges what has expired.
  */
 export interface IdempotencyStorePort {
-  /** `fingerprint` identifies the request body: the same key with another fingerprint is a mismatch. */
-  begin(scope: IdempotencyScope, fingerprint: string): Promise<IdempotencyBegin>;
+  /**
+   * `fingerprint` identifies the request body: the same key with another fingerprint is a mismatch.
+   * `options.deadline` (each method's): past it the call fails as unavailable.
+   */
+  begin(scope: IdempotencyScope, fingerprint: string, options?: UnitOfWorkOptions): Promise<IdempotencyBegin>;
   /** Keeps the response of a started key; repeats get it until the key expires. */
-  complete(scope: IdempotencyScope, response: StoredResponse): Promise<void>;
+  complete(scope: IdempotencyScope, response: StoredResponse, options?: UnitOfWorkOptions): Promise<void>;
   /** Forgets a started key whose request failed (5xx): a retry runs again. */
-  abandon(scope: IdempotencyScope): Promise<void>;
+  abandon(scope: IdempotencyScope, options?: UnitOfWorkOptions): Promise<void>;
   /** Deletes up to `batch` expired keys; returns how many. */
   purgeExpired(batch: number): Promise<number>;
 }

@@ -84,7 +84,7 @@ const schema = z.object({
    * dispatcher (worker role). workflow: the reserve runs as the workflow's Update-With-Start.
    */
   RESERVE_MODE: z.enum(RESERVE_MODES).default('db'),
-  /** How long a reserve (either mode) or a stock read may take: past it 503, nothing reserved. */
+  /** How long an api call may take from its arrival (key claim, command, read): past it 503, nothing changed. */
   REQUEST_DEADLINE_MS: int(2000, 100, 60000),
   /** Orders whose workflow requests the dispatcher delivers to Temporal at once. */
   WORKFLOW_DISPATCH_CONCURRENCY: int(16, 1, 256),

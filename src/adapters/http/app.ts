@@ -28,6 +28,7 @@ import { DomainError, ErrorCodes, isValidationCode, ValidationError } from '../.
 import type { TokenVerifier } from './auth';
 import { authorizer } from './authorize';
 import { registerIdempotency } from './idempotency';
+import { registerRequestDeadline } from './deadline';
 import { SERVER_TIMING_HEADER, serverTimingValue } from './serverTiming';
 import { connectionErrorOptions, problemConnectionErrors } from './connectionErrors';
 import { instrumentHttp } from './metrics';
@@ -62,7 +63,7 @@ export interface BuildAppDeps {
   metrics?: Registry;
   /** A pino instance, pino options, or false (tests). */
   logger?: FastifyBaseLogger | FastifyServerOptions['logger'];
-  /** REQUEST_DEADLINE_MS bounds the stock-level commands' transactions (the orchestrator bounds its own). */
+  /** REQUEST_DEADLINE_MS: each request's one budget from its arrival (key claim, command, read). */
   config: Pick<Config, 'HTTP_BODY_LIMIT_BYTES' | 'REQUEST_DEADLINE_MS'> & {
     HEALTH_CHECK_TIMEOUT_MS?: number;
   };
@@ -238,6 +239,7 @@ export function buildApp(deps: BuildAppDeps): FastifyInstance {
   // JSON only: text/plain bodies are a 415, not a string for the validator to puzzle over.
   app.removeContentTypeParser('text/plain');
   app.decorateRequest('principal', null);
+  registerRequestDeadline(app, deps.config.REQUEST_DEADLINE_MS);
   app.setErrorHandler(errorHandler);
   problemConnectionErrors(app);
   app.setNotFoundHandler((request, reply) =>
@@ -303,12 +305,7 @@ export function buildApp(deps: BuildAppDeps): FastifyInstance {
 
   if (deps.idempotency) registerIdempotency(app, deps.idempotency);
   const authorize = authorizer(deps.tokenVerifier, app.log);
-  app.register(inventoryRoutes, {
-    inventory: deps.inventory,
-    orchestrator: deps.orchestrator,
-    authorize,
-    deadlineMs: deps.config.REQUEST_DEADLINE_MS,
-  });
+  app.register(inventoryRoutes, { inventory: deps.inventory, orchestrator: deps.orchestrator, authorize });
   app.register(reservationRoutes, { inventory: deps.inventory, orchestrator: deps.orchestrator, authorize });
   app.register(purchaseOrderRoutes, { inventory: deps.inventory, authorize });
   app.register(operationsRoutes, {

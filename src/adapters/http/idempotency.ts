@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import { OUTCOME_GRACE_MS } from '../../application/landed';
+import { withinDeadline } from './deadline';
 import type { IdempotencyScope, IdempotencyStorePort } from './ports';
 import { ProblemError } from './problems';
 import { problemResponses } from './routes/common';
@@ -92,7 +94,8 @@ export function registerIdempotency(app: FastifyInstance, store: IdempotencyStor
       method: request.method,
       path: request.url.split('?')[0]!,
     };
-    const outcome = await store.begin(scope, bodyFingerprint(request.body));
+    // On the request's own budget: the command that follows gets what the claim left.
+    const outcome = await store.begin(scope, bodyFingerprint(request.body), withinDeadline(request));
     switch (outcome.kind) {
       case 'started':
         request.idempotencyScope = scope;
@@ -121,16 +124,23 @@ export function registerIdempotency(app: FastifyInstance, store: IdempotencyStor
     const scope = request.idempotencyScope;
     if (!scope) return payload;
     request.idempotencyScope = null;
+    // What is left of the request's budget, and at least OUTCOME_GRACE_MS: the answer is decided, and
+    // a key left claimed answers its retries 409 until its lease ends.
+    const deadline = new Date(Math.max(request.deadline.getTime(), Date.now() + OUTCOME_GRACE_MS));
     try {
       if (reply.statusCode >= 500 || (typeof payload !== 'string' && !Buffer.isBuffer(payload))) {
-        await store.abandon(scope);
+        await store.abandon(scope, { deadline });
       } else {
         const headers: Record<string, string> = {};
         for (const name of KEPT_HEADERS) {
           const value = reply.getHeader(name);
           if (value !== undefined) headers[name] = String(value);
         }
-        await store.complete(scope, { status: reply.statusCode, headers, body: payload.toString() });
+        await store.complete(
+          scope,
+          { status: reply.statusCode, headers, body: payload.toString() },
+          { deadline },
+        );
       }
     } catch (err) {
       // The response still goes out; the key stays claimed until its lease runs out.

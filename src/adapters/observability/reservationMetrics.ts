@@ -2,6 +2,7 @@ import type { ActivityInterceptorsFactory } from '@temporalio/worker';
 import type * as contracts from '../../application/contracts';
 import type { ReservationOrchestratorPort } from '../../application/ports';
 import { ValidationError } from '../../domain/errors';
+import type { UnitOfWorkOptions } from '../../domain/ports/UnitOfWorkPort';
 import type { ServiceMetrics } from './metrics';
 
 /** The `outcome` label of inventory_reservations_total / inventory_reserve_duration_seconds. */
@@ -47,14 +48,17 @@ export class MeteredReservationOrchestrator implements ReservationOrchestratorPo
     }
   }
 
-  async release(command: contracts.ReleaseCommand): Promise<contracts.ReleaseOutcome> {
-    const outcome = await this.inner.release(command);
+  async release(
+    command: contracts.ReleaseCommand,
+    options?: UnitOfWorkOptions,
+  ): Promise<contracts.ReleaseOutcome> {
+    const outcome = await this.inner.release(command, options);
     if (this.options.countReleases) recordRelease(this.metrics, command, outcome);
     return outcome;
   }
 
-  extend(command: contracts.ExtendCommand): Promise<contracts.ExtendOutcome> {
-    return this.inner.extend(command);
+  extend(command: contracts.ExtendCommand, options?: UnitOfWorkOptions): Promise<contracts.ExtendOutcome> {
+    return this.inner.extend(command, options);
   }
 }
 

@@ -5,12 +5,14 @@ import type {
   IdempotencyStorePort,
   StoredResponse,
 } from '../../application/ports';
-import { boundedQuery, type StatementTimeoutOptions } from './statementTimeout';
+import type { UnitOfWorkOptions } from '../../domain/ports/UnitOfWorkPort';
+import { boundedQuery, timeoutWithin, type StatementTimeoutOptions } from './statementTimeout';
 
 /**
- * `timeoutMs` bounds each statement (REQUEST_DEADLINE_MS): a claim that Postgres does not answer fails
- * the request as unavailable (503) instead of holding it. Should that claim land later, a retry with
- * the key answers 409 in-flight until `leaseSeconds` pass, then runs.
+ * `timeoutMs` bounds each statement (REQUEST_DEADLINE_MS), and a call's `deadline` (the request's)
+ * shortens it: a claim that Postgres does not answer fails the request as unavailable (503) instead
+ * of holding it. Should that claim land later, a retry with the key answers 409 in-flight until
+ * `leaseSeconds` pass, then runs.
  */
 export interface PgIdempotencyStoreOptions extends StatementTimeoutOptions {
   /** How long a completed key replays its response. */
@@ -80,18 +82,24 @@ export class PgIdempotencyStore implements IdempotencyStorePort {
     this.leaseSeconds = options.leaseSeconds ?? DEFAULT_LEASE_SECONDS;
   }
 
-  async begin(scope: IdempotencyScope, fingerprint: string, attempt = 1): Promise<IdempotencyBegin> {
-    const claimed = await this.query(BEGIN_SQL, [
-      ...keyOf(scope),
-      fingerprint,
-      this.leaseSeconds,
-      this.options.retentionSeconds,
-    ]);
+  async begin(
+    scope: IdempotencyScope,
+    fingerprint: string,
+    options: UnitOfWorkOptions = {},
+    attempt = 1,
+  ): Promise<IdempotencyBegin> {
+    const claimed = await this.query(
+      BEGIN_SQL,
+      [...keyOf(scope), fingerprint, this.leaseSeconds, this.options.retentionSeconds],
+      options,
+    );
     if (claimed.rowCount === 1) return { kind: 'started' };
-    const { rows } = await this.query<Row>(READ_SQL, keyOf(scope));
+    const { rows } = await this.query<Row>(READ_SQL, keyOf(scope), options);
     const row = rows[0];
     // Purged or abandoned between the two statements: claim it again (a few times, then call it busy).
-    if (!row) return attempt < 3 ? this.begin(scope, fingerprint, attempt + 1) : { kind: 'in-flight' };
+    if (!row) {
+      return attempt < 3 ? this.begin(scope, fingerprint, options, attempt + 1) : { kind: 'in-flight' };
+    }
     if (row.fingerprint !== fingerprint) return { kind: 'mismatch' };
     if (row.completed_at === null) return { kind: 'in-flight' };
     return {
@@ -100,17 +108,20 @@ export class PgIdempotencyStore implements IdempotencyStorePort {
     };
   }
 
-  async complete(scope: IdempotencyScope, response: StoredResponse): Promise<void> {
-    await this.query(COMPLETE_SQL, [
-      ...keyOf(scope),
-      response.status,
-      JSON.stringify(response.headers),
-      response.body,
-    ]);
+  async complete(
+    scope: IdempotencyScope,
+    response: StoredResponse,
+    options: UnitOfWorkOptions = {},
+  ): Promise<void> {
+    await this.query(
+      COMPLETE_SQL,
+      [...keyOf(scope), response.status, JSON.stringify(response.headers), response.body],
+      options,
+    );
   }
 
-  async abandon(scope: IdempotencyScope): Promise<void> {
-    await this.query(ABANDON_SQL, keyOf(scope));
+  async abandon(scope: IdempotencyScope, options: UnitOfWorkOptions = {}): Promise<void> {
+    await this.query(ABANDON_SQL, keyOf(scope), options);
   }
 
   async purgeExpired(batch: number): Promise<number> {
@@ -118,7 +129,11 @@ export class PgIdempotencyStore implements IdempotencyStorePort {
     return rowCount ?? 0;
   }
 
-  private query<R extends QueryResultRow = QueryResultRow>(text: string, values: unknown[]) {
-    return boundedQuery<R>(this.pool, text, values, this.options.timeoutMs);
+  private query<R extends QueryResultRow = QueryResultRow>(
+    text: string,
+    values: unknown[],
+    { deadline }: UnitOfWorkOptions,
+  ) {
+    return boundedQuery<R>(this.pool, text, values, timeoutWithin(this.options.timeoutMs, deadline));
   }
 }

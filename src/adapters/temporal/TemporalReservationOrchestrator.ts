@@ -80,9 +80,9 @@ export interface TemporalReservationOrchestratorDeps {
 export class TemporalReservationOrchestrator implements ReservationOrchestratorPort {
   constructor(private readonly deps: TemporalReservationOrchestratorDeps) {}
 
-  /** A call's deadline: now + REQUEST_DEADLINE_MS. */
-  private deadline(): Date {
-    return new Date(Date.now() + this.deps.deadlineMs);
+  /** A call's deadline: the caller's, or now + REQUEST_DEADLINE_MS. */
+  private deadline(given?: Date | string): Date {
+    return given ? new Date(given) : new Date(Date.now() + this.deps.deadlineMs);
   }
 
   async reserve(command: ReserveCommand): Promise<ReserveOutcome> {
@@ -92,7 +92,7 @@ export class TemporalReservationOrchestrator implements ReservationOrchestratorP
       ...(this.deps.defaultTtlSeconds ? { defaultTtlSeconds: this.deps.defaultTtlSeconds } : {}),
       ...(this.deps.activities ? { activities: this.deps.activities } : {}),
     };
-    const deadline = this.deadline().getTime();
+    const deadline = this.deadline(command.deadline).getTime();
     // The outcome of an update that started before the deadline may arrive a little after it.
     const giveUpAt = deadline + OUTCOME_GRACE_MS;
     const args: [ReserveCommand] = [{ ...command, deadline: new Date(deadline).toISOString() }];
@@ -151,9 +151,9 @@ export class TemporalReservationOrchestrator implements ReservationOrchestratorP
    * workflow has ended (or never existed) the use case answers directly: it is idempotent, and the
    * caller still gets 200 with the reservation or 404.
    */
-  async release(command: ReleaseCommand): Promise<ReleaseOutcome> {
+  async release(command: ReleaseCommand, options: UnitOfWorkOptions = {}): Promise<ReleaseOutcome> {
     const handle = this.deps.client.workflow.getHandle(reservationWorkflowId(command.orderId));
-    const deadline = this.deadline();
+    const deadline = this.deadline(options.deadline);
     const giveUpAt = deadline.getTime() + OUTCOME_GRACE_MS;
     try {
       // Bounded like the reserve: past it the caller gets 503 (the release is idempotent: retry it).
@@ -175,8 +175,8 @@ export class TemporalReservationOrchestrator implements ReservationOrchestratorP
    * and records an `extend` workflow request, which the dispatcher delivers to the running workflow
    * (new timer, new ReservationExpiresAt). Bounded by the deadline, as the release is.
    */
-  async extend(command: ExtendCommand): Promise<ExtendOutcome> {
+  async extend(command: ExtendCommand, options: UnitOfWorkOptions = {}): Promise<ExtendOutcome> {
     if (!this.deps.extendDirectly) throw new Error('This orchestrator was built without extendDirectly');
-    return this.deps.extendDirectly(command, { deadline: this.deadline() });
+    return this.deps.extendDirectly(command, { deadline: this.deadline(options.deadline) });
   }
 }

@@ -153,4 +153,14 @@ describe('a db-mode reserve while Postgres does not answer', () => {
     const scope = () => ({ key: `hung-${++n}`, principal: 'hung', method: 'POST', path: '/x' });
     await failsAtTheDeadline(() => store.begin(scope(), 'fingerprint'));
   });
+
+  it("ends an Idempotency-Key's claim at the request's deadline when less than timeoutMs is left", async () => {
+    // The statement bound is 10× the deadline: the request's own deadline is what ends the claim.
+    const store = new PgIdempotencyStore(pg.pool, { retentionSeconds: 60, timeoutMs: DEADLINE_MS * 10 });
+    let n = 0;
+    const scope = () => ({ key: `hung-left-${++n}`, principal: 'hung', method: 'POST', path: '/x' });
+    await failsAtTheDeadline(() =>
+      store.begin(scope(), 'fingerprint', { deadline: new Date(Date.now() + DEADLINE_MS) }),
+    );
+  });
 });

@@ -173,6 +173,12 @@ describe('the Postgres-first reserve (RESERVE_MODE=db)', () => {
       kind: 'released',
     });
     expect(run.mock.calls.map((call) => call[1]?.deadline?.getTime())).toEqual([at, at]);
+
+    // The caller's own deadline (the HTTP request's) wins over now + deadlineMs.
+    const own = new Date(env.clock.now().getTime() + 300);
+    await orchestrator.extend({ orderId: cmd.orderId, ttlSeconds: 900 }, { deadline: own });
+    await orchestrator.release({ orderId: cmd.orderId, reason: 'released' }, { deadline: own });
+    expect(run.mock.calls.slice(2).map((call) => call[1]?.deadline)).toEqual([own, own]);
   });
 
   it('a release before any reserve closes the order in advance: the late reserve is refused and holds nothing', async () => {

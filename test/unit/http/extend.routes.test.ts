@@ -29,7 +29,11 @@ describe('POST /reservations/:orderId/extend', () => {
       status: 'RESERVED',
       expiresAt: '2030-01-01T00:10:00.000Z',
     });
-    expect(t.fake.calls.at(-1)).toEqual({ method: 'extend', arg: { orderId: 'o-1', ttlSeconds: 600 } });
+    expect(t.fake.calls.at(-1)).toEqual({
+      method: 'extend',
+      arg: { orderId: 'o-1', ttlSeconds: 600 },
+      options: { deadline: expect.any(Date) },
+    });
   });
 
   it('answers 404 without a reservation', async () => {

@@ -231,8 +231,8 @@ export class FakeInventory implements HttpInventoryService, ReservationOrchestra
     return { kind: 'reserved', created: true, reservation: structuredClone(reservation) };
   }
 
-  async extend(cmd: ExtendCommand): Promise<ExtendOutcome> {
-    this.calls.push({ method: 'extend', arg: cmd });
+  async extend(cmd: ExtendCommand, options?: UnitOfWorkOptions): Promise<ExtendOutcome> {
+    this.calls.push({ method: 'extend', arg: cmd, options });
     const r = this.reservations.get(cmd.orderId);
     if (!r) return { kind: 'not-found' };
     if (r.status !== 'RESERVED') return { kind: 'reservation-closed', reservation: structuredClone(r) };
@@ -240,8 +240,8 @@ export class FakeInventory implements HttpInventoryService, ReservationOrchestra
     return { kind: 'extended', changed: true, reservation: structuredClone(r) };
   }
 
-  async release(cmd: ReleaseCommand): Promise<ReleaseOutcome> {
-    this.calls.push({ method: 'release', arg: cmd });
+  async release(cmd: ReleaseCommand, options?: UnitOfWorkOptions): Promise<ReleaseOutcome> {
+    this.calls.push({ method: 'release', arg: cmd, options });
     const r = this.reservations.get(cmd.orderId);
     if (!r) return { kind: 'not-found' };
     const lines = r.lines.filter((l) => !cmd.sku || l.sku === cmd.sku);
@@ -389,9 +389,16 @@ export function expectProblem(
 /** Idempotency-Key storage with the Postgres store's rules, minus expiry and leases. */
 export class InMemoryIdempotencyStore implements IdempotencyStorePort {
   readonly rows = new Map<string, { fingerprint: string; response?: StoredResponse }>();
+  /** The deadline each call was given, in call order. */
+  readonly deadlines: { method: 'begin' | 'complete' | 'abandon'; deadline: Date | undefined }[] = [];
   private id = (s: IdempotencyScope) => JSON.stringify([s.principal, s.method, s.path, s.key]);
 
-  async begin(scope: IdempotencyScope, fingerprint: string): Promise<IdempotencyBegin> {
+  async begin(
+    scope: IdempotencyScope,
+    fingerprint: string,
+    options?: UnitOfWorkOptions,
+  ): Promise<IdempotencyBegin> {
+    this.deadlines.push({ method: 'begin', deadline: options?.deadline });
     const row = this.rows.get(this.id(scope));
     if (!row) {
       this.rows.set(this.id(scope), { fingerprint });
@@ -401,12 +408,18 @@ export class InMemoryIdempotencyStore implements IdempotencyStorePort {
     return row.response ? { kind: 'replay', response: row.response } : { kind: 'in-flight' };
   }
 
-  async complete(scope: IdempotencyScope, response: StoredResponse): Promise<void> {
+  async complete(
+    scope: IdempotencyScope,
+    response: StoredResponse,
+    options?: UnitOfWorkOptions,
+  ): Promise<void> {
+    this.deadlines.push({ method: 'complete', deadline: options?.deadline });
     const row = this.rows.get(this.id(scope));
     if (row && !row.response) row.response = response;
   }
 
-  async abandon(scope: IdempotencyScope): Promise<void> {
+  async abandon(scope: IdempotencyScope, options?: UnitOfWorkOptions): Promise<void> {
+    this.deadlines.push({ method: 'abandon', deadline: options?.deadline });
     if (!this.rows.get(this.id(scope))?.response) this.rows.delete(this.id(scope));
   }
 

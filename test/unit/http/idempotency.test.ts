@@ -1,4 +1,11 @@
-import { expectProblem, InMemoryIdempotencyStore, testApp, token, type TestApp } from './fakes';
+import {
+  expectProblem,
+  FAKE_DEADLINE_MS,
+  InMemoryIdempotencyStore,
+  testApp,
+  token,
+  type TestApp,
+} from './fakes';
 
 describe('Idempotency-Key on POST and PUT', () => {
   let t: TestApp;
@@ -148,6 +155,78 @@ describe('Idempotency-Key on POST and PUT', () => {
       expect(params).toContainEqual(expect.objectContaining({ name: 'idempotency-key', in: 'header' }));
       expect(Object.keys(op.responses as object)).toEqual(expect.arrayContaining(['409', '422']));
     }
+  });
+});
+
+describe('one deadline per request (REQUEST_DEADLINE_MS from its arrival)', () => {
+  let t: TestApp;
+  let store: InMemoryIdempotencyStore;
+  beforeEach(async () => {
+    store = new InMemoryIdempotencyStore();
+    t = testApp({ idempotency: store });
+    await t.fake.setLevels({ sku: 'SKU-1', onHand: 10 });
+  });
+  afterEach(() => t.app.close());
+
+  it("gives the key's claim and the reserve that follows the same deadline, not one each", async () => {
+    const sent = Date.now();
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/reservations',
+      headers: { authorization: `Bearer ${await token('inventory:reserve')}`, 'idempotency-key': 'r-1' },
+      payload: { orderId: 'o-1', lines: [{ sku: 'SKU-1', quantity: 2 }] },
+    });
+    const answered = Date.now();
+    expect(res.statusCode).toBe(201);
+    const claim = store.deadlines.find((d) => d.method === 'begin')!.deadline!;
+    expect(claim).toBeInstanceOf(Date);
+    expect(claim.getTime()).toBeGreaterThanOrEqual(sent + FAKE_DEADLINE_MS);
+    expect(claim.getTime()).toBeLessThanOrEqual(answered + FAKE_DEADLINE_MS);
+    const reserve = t.fake.calls.find((c) => c.method === 'reserve')!.arg as { deadline?: string };
+    expect(reserve.deadline).toBe(claim.toISOString());
+    // Storing the answer gets what is left of it, or OUTCOME_GRACE_MS when less is left.
+    const stored = store.deadlines.find((d) => d.method === 'complete')!.deadline!;
+    expect(stored.getTime()).toBeGreaterThanOrEqual(claim.getTime());
+  });
+
+  it('gives the claim and a stock-level command the same deadline', async () => {
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/inventory/SKU-1/replenish',
+      headers: { authorization: `Bearer ${await token('inventory:admin')}`, 'idempotency-key': 'p-1' },
+      payload: { quantity: 1 },
+    });
+    expect(res.statusCode).toBe(200);
+    const claim = store.deadlines.find((d) => d.method === 'begin')!.deadline!;
+    const command = t.fake.calls.find((c) => c.method === 'replenish')!.options as { deadline: Date };
+    expect(command.deadline.getTime()).toBe(claim.getTime());
+  });
+
+  it('stores the answer of a request that used up its deadline with OUTCOME_GRACE_MS more', async () => {
+    const { OUTCOME_GRACE_MS } = await import('../../../src/application/landed');
+    await t.app.close();
+    t = testApp({
+      idempotency: store,
+      config: { HTTP_BODY_LIMIT_BYTES: 64 * 1024, REQUEST_DEADLINE_MS: 200 },
+    });
+    await t.fake.setLevels({ sku: 'SKU-1', onHand: 10 });
+    // The command answers only after the request's deadline has passed.
+    const replenish = t.fake.replenish.bind(t.fake);
+    t.fake.replenish = async (command, options) => {
+      const left = options!.deadline!.getTime() - Date.now();
+      await new Promise((r) => setTimeout(r, left + 20));
+      return replenish(command, options);
+    };
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/inventory/SKU-1/replenish',
+      headers: { authorization: `Bearer ${await token('inventory:admin')}`, 'idempotency-key': 'p-2' },
+      payload: { quantity: 1 },
+    });
+    const answered = Date.now();
+    expect(res.statusCode).toBe(200);
+    const stored = store.deadlines.find((d) => d.method === 'complete')!.deadline!;
+    expect(stored.getTime()).toBeGreaterThan(answered + OUTCOME_GRACE_MS - 200);
   });
 });
 

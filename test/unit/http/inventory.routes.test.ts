@@ -222,7 +222,12 @@ describe('inventory routes', () => {
       });
       expect(t.fake.calls).toContainEqual({
         method: 'reserve',
-        arg: { orderId: 'order:1', lines: [{ sku: 'SKU-1', quantity: 4 }], ttlSeconds: 60 },
+        arg: {
+          orderId: 'order:1',
+          lines: [{ sku: 'SKU-1', quantity: 4 }],
+          ttlSeconds: 60,
+          deadline: expect.any(String),
+        },
       });
     });
 
@@ -317,6 +322,7 @@ describe('inventory routes', () => {
       expect(t.fake.calls).toContainEqual({
         method: 'release',
         arg: { orderId: 'o-1', sku: 'SKU-1', reason: 'released' },
+        options: { deadline: expect.any(Date) },
       });
     });
 

@@ -68,6 +68,7 @@ describe('reservation routes', () => {
             { sku: 'SKU-2', quantity: 5 },
           ],
           ttlSeconds: 600,
+          deadline: expect.any(String),
         },
       });
     });

@@ -54,6 +54,29 @@ describe('reservation metrics', () => {
     }
   });
 
+  it("hands a release's and an extension's deadline to the orchestrator it wraps", async () => {
+    const given: unknown[] = [];
+    const inner: ReservationOrchestratorPort = {
+      reserve: async () => ({ kind: 'unknown-sku', skus: [] }),
+      release: async (_command, options) => {
+        given.push(options);
+        return { kind: 'not-found' };
+      },
+      extend: async (_command, options) => {
+        given.push(options);
+        return { kind: 'not-found' };
+      },
+    };
+    const orchestrator = new MeteredReservationOrchestrator(
+      inner,
+      new ServiceMetrics({ defaultMetrics: false }),
+    );
+    const deadline = new Date(Date.now() + 1_000);
+    await orchestrator.release({ orderId: 'o-1', reason: 'released' }, { deadline });
+    await orchestrator.extend({ orderId: 'o-1', ttlSeconds: 60 }, { deadline });
+    expect(given).toEqual([{ deadline }, { deadline }]);
+  });
+
   it('counts a release by reason only when it changed stock', async () => {
     const metrics = new ServiceMetrics({ defaultMetrics: false });
     const changed: ReleaseOutcome = { kind: 'released', changed: true, reservation: view };

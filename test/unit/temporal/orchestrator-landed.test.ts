@@ -116,6 +116,38 @@ describe('TemporalReservationOrchestrator at its deadline (workflow mode)', () =
   });
 });
 
+describe("TemporalReservationOrchestrator: the caller's deadline", () => {
+  it("bounds the reserve by the command's own deadline (the HTTP request's), not now + deadlineMs", async () => {
+    const sent: string[] = [];
+    const bounds: number[] = [];
+    const held = view([{ sku: 'SKU-1', quantity: 1, status: 'RESERVED' }]);
+    const client = {
+      connection: {
+        withDeadline: (at: number, fn: () => Promise<unknown>) => {
+          bounds.push(at);
+          return fn();
+        },
+      },
+      workflow: {
+        executeUpdateWithStart: async (_update: unknown, options: { args: [{ deadline: string }] }) => {
+          sent.push(options.args[0].deadline);
+          return { kind: 'reserved', created: true, reservation: held };
+        },
+      },
+    } as unknown as Client;
+    const orchestrator = new TemporalReservationOrchestrator({
+      client,
+      taskQueue: 'q',
+      deadlineMs: 60_000,
+      releaseDirectly: async () => ({ kind: 'not-found' }),
+    });
+    const deadline = new Date(Date.now() + 500).toISOString();
+    await orchestrator.reserve({ orderId: 'o-1', lines: [{ sku: 'SKU-1', quantity: 1 }], deadline });
+    expect(sent).toEqual([deadline]);
+    expect(bounds).toEqual([Date.parse(deadline) + OUTCOME_GRACE_MS]);
+  });
+});
+
 describe('TemporalReservationOrchestrator: what goes straight to Postgres carries the deadline', () => {
   it("bounds the extension's transaction, and the release's when no workflow runs, by now + deadlineMs", async () => {
     const gone = Object.assign(new Error('workflow execution already completed'), { code: 5 });
@@ -152,5 +184,11 @@ describe('TemporalReservationOrchestrator: what goes straight to Postgres carrie
       expect(deadline!.getTime()).toBeGreaterThanOrEqual(before + 1_500);
       expect(deadline!.getTime()).toBeLessThanOrEqual(after + 1_500);
     }
+
+    // The caller's own deadline (the HTTP request's) wins.
+    const own = new Date(Date.now() + 200);
+    await orchestrator.extend({ orderId: 'o-1', ttlSeconds: 60 }, { deadline: own });
+    await orchestrator.release({ orderId: 'o-1', reason: 'released' }, { deadline: own });
+    expect(given.slice(2)).toEqual([own, own]);
   });
 });

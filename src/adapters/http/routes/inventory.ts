@@ -23,20 +23,18 @@ import {
   StockLevelPage,
 } from '../schemas';
 import { bearer, problemResponses, type Authorize } from './common';
+import { withinDeadline } from '../deadline';
 
 export interface InventoryRoutesOptions {
   inventory: HttpInventoryService;
   orchestrator: ReservationOrchestratorPort;
   authorize: Authorize;
-  /** REQUEST_DEADLINE_MS: how long a stock-level command's transaction may take from its start. */
-  deadlineMs: number;
 }
 
 const skuNotFound = (sku: string) => new ProblemError('sku-not-found', `Unknown SKU ${sku}`, { skus: [sku] });
 
 export const inventoryRoutes: FastifyPluginAsyncZod<InventoryRoutesOptions> = async (app, opts) => {
   const { inventory, orchestrator, authorize } = opts;
-  const withinDeadline = () => ({ deadline: new Date(Date.now() + opts.deadlineMs) });
   const tags = ['inventory'];
 
   app.put(
@@ -62,7 +60,7 @@ export const inventoryRoutes: FastifyPluginAsyncZod<InventoryRoutesOptions> = as
       const ifMatch = parseIfMatch(request.headers['if-match']);
       const outcome = await inventory.setLevels(
         { sku, ...request.body, ...(ifMatch !== undefined ? { ifMatch } : {}) },
-        withinDeadline(),
+        withinDeadline(request),
       );
       switch (outcome.kind) {
         case 'created':
@@ -181,7 +179,12 @@ export const inventoryRoutes: FastifyPluginAsyncZod<InventoryRoutesOptions> = as
     async (request, reply) => {
       const { sku } = request.params;
       const { orderId, quantity, ttlSeconds } = request.body;
-      const outcome = await orchestrator.reserve({ orderId, lines: [{ sku, quantity }], ttlSeconds });
+      const outcome = await orchestrator.reserve({
+        orderId,
+        lines: [{ sku, quantity }],
+        ttlSeconds,
+        deadline: request.deadline.toISOString(),
+      });
       const { status, reservation } = reservationFromReserve(outcome, sku);
       if (status === 201) reply.header('location', reservationLocation(orderId));
       return reply.code(status).send(reservation);
@@ -206,7 +209,10 @@ export const inventoryRoutes: FastifyPluginAsyncZod<InventoryRoutesOptions> = as
       const { sku } = request.params;
       const { orderId, reason } = request.body;
       request.log.info({ orderId, sku, releaseNote: reason }, 'release requested');
-      const outcome = await orchestrator.release({ orderId, sku, reason: 'released' });
+      const outcome = await orchestrator.release(
+        { orderId, sku, reason: 'released' },
+        withinDeadline(request),
+      );
       return reservationFromRelease(outcome, orderId, sku);
     },
   );
@@ -229,7 +235,7 @@ export const inventoryRoutes: FastifyPluginAsyncZod<InventoryRoutesOptions> = as
     },
     async (request) => {
       const { sku } = request.params;
-      const outcome = await inventory.replenish({ sku, ...request.body }, withinDeadline());
+      const outcome = await inventory.replenish({ sku, ...request.body }, withinDeadline(request));
       if (outcome.kind === 'not-found') throw skuNotFound(sku);
       if (outcome.kind === 'on-hand-limit') {
         throw new ProblemError(
@@ -265,7 +271,7 @@ export const inventoryRoutes: FastifyPluginAsyncZod<InventoryRoutesOptions> = as
       const ifMatch = parseIfMatch(request.headers['if-match']);
       const outcome = await inventory.adjust(
         { sku, ...request.body, ...(ifMatch !== undefined ? { ifMatch } : {}) },
-        withinDeadline(),
+        withinDeadline(request),
       );
       switch (outcome.kind) {
         case 'adjusted':

@@ -4,6 +4,7 @@ import { reservationFromReserve, reservationLocation } from '../outcomes';
 import type { HttpInventoryService, ReservationOrchestratorPort } from '../ports';
 import { ExtendBody, OrderIdParams, Reservation, ReservationsBody } from '../schemas';
 import { bearer, problemResponses, type Authorize } from './common';
+import { withinDeadline } from '../deadline';
 
 export interface ReservationRoutesOptions {
   inventory: HttpInventoryService;
@@ -32,7 +33,8 @@ export const reservationRoutes: FastifyPluginAsyncZod<ReservationRoutesOptions> 
     },
     async (request, reply) => {
       const { orderId, lines, ttlSeconds } = request.body;
-      const outcome = await orchestrator.reserve({ orderId, lines, ttlSeconds });
+      const deadline = request.deadline.toISOString();
+      const outcome = await orchestrator.reserve({ orderId, lines, ttlSeconds, deadline });
       const { status, reservation } = reservationFromReserve(outcome);
       if (status === 201) reply.header('location', reservationLocation(orderId));
       return reply.code(status).send(reservation);
@@ -79,7 +81,10 @@ export const reservationRoutes: FastifyPluginAsyncZod<ReservationRoutesOptions> 
     },
     async (request) => {
       const { orderId } = request.params;
-      const outcome = await orchestrator.extend({ orderId, ttlSeconds: request.body.ttlSeconds });
+      const outcome = await orchestrator.extend(
+        { orderId, ttlSeconds: request.body.ttlSeconds },
+        withinDeadline(request),
+      );
       switch (outcome.kind) {
         case 'extended':
           return outcome.reservation;
