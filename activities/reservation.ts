@@ -9,7 +9,14 @@ import type {
   ReserveOutcome,
 } from '../src/application/contracts';
 import type { ReleaseOptions } from '../src/application/ReleaseReservation';
+import { parseDeadline } from '../src/application/input';
 import { DomainError } from '../src/domain/errors';
+
+/**
+ * The release activity's input: the command, and the caller's deadline (ISO-8601) when a caller waits
+ * for it (the HTTP release's update): past it the release is refused and nothing is released.
+ */
+export type ReleaseStockInput = ReleaseCommand & { deadline?: string };
 
 /** The slice of the application service the reservation activities call. */
 export interface ReservationUseCases {
@@ -66,10 +73,15 @@ export function createReservationActivities<C extends ReservationActivitiesCradl
       return withUseCases((s) => s.reserve(command));
     },
     /** With reason `expired` it is the workflow's TTL timer: a no-op while the database says not due. */
-    releaseStock(command: ReleaseCommand): Promise<ReleaseOutcome> {
-      return withUseCases((s) =>
-        s.release(command, command.reason === 'expired' ? { onlyIfDue: true } : undefined),
-      );
+    releaseStock(input: ReleaseStockInput): Promise<ReleaseOutcome> {
+      const { deadline, ...command } = input;
+      return withUseCases(async (s) => {
+        const options: ReleaseOptions = {
+          ...(command.reason === 'expired' ? { onlyIfDue: true } : {}),
+          ...(deadline !== undefined ? { deadline: parseDeadline(deadline) } : {}),
+        };
+        return s.release(command, options);
+      });
     },
     confirmStock(command: ConfirmCommand): Promise<ConfirmOutcome> {
       return withUseCases((s) => s.confirm(command));

@@ -17,4 +17,4 @@ export type {
   ReserveOutcome,
 } from '../src/application/contracts';
 export type { ErrorCode } from '../src/domain/errors';
-export type { ReservationActivities } from './reservation';
+export type { ReleaseStockInput, ReservationActivities } from './reservation';

@@ -412,7 +412,12 @@ export async function reservationWorkflow(
   /** The HTTP API's release of one line, while the others stay reserved. */
   async function releaseLine(request: ReleaseLineRequest): Promise<ReleaseOutcome> {
     try {
-      const outcome = await interactive.releaseStock({ orderId, sku: request.sku, reason: 'released' });
+      const outcome = await interactive.releaseStock({
+        orderId,
+        sku: request.sku,
+        reason: 'released',
+        ...(request.deadline !== undefined ? { deadline: request.deadline } : {}),
+      });
       if (outcome.kind === 'released') state.apply(outcome.reservation);
       return outcome;
     } catch (error) {

@@ -63,6 +63,8 @@ export interface ReservationWorkflowResult {
 export interface ReleaseLineRequest {
   sku?: string;
   reason: 'released';
+  /** ISO-8601, the caller's: past it the release activity refuses the line and nothing is released. */
+  deadline?: string;
 }
 
 export interface CancelRequest {

@@ -1,15 +1,20 @@
 import { OrderId } from '../domain/OrderId';
 import { parseReleaseReason } from '../domain/ReleaseReason';
 import { Reservation } from '../domain/Reservation';
-import type { UnitOfWorkOptions } from '../domain/ports/UnitOfWorkPort';
+import type { TransactionalRepositories, UnitOfWorkOptions } from '../domain/ports/UnitOfWorkPort';
 import { Sku } from '../domain/Sku';
 import { boundedNote } from '../domain/StockMovement';
 import type { ReleaseCommand, ReleaseOutcome } from './contracts';
 import type { CommandDependencies } from './dependencies';
+import { refusePastDeadline } from './input';
 import { settleLines } from './settleLines';
 import { toReservationView } from './views';
 
-/** `deadline` (the unit of work's): the HTTP façade's release answers 503 by then, nothing released. */
+/**
+ * `deadline` (the caller's): past it the release is refused (DEADLINE_EXCEEDED, HTTP 503) and nothing is
+ * released; it bounds the transaction too. The HTTP façade's release (db mode), and the workflow's
+ * release update (workflow mode), whose activity may run after the caller was answered.
+ */
 export interface ReleaseOptions extends UnitOfWorkOptions {
   /**
    * RESERVE_MODE=db, the HTTP façade's release: the order's workflow is told (through a workflow
@@ -38,43 +43,54 @@ export class ReleaseReservation {
     const sku = command.sku === undefined ? undefined : Sku.of(command.sku);
     const reason = parseReleaseReason(command.reason);
     const note = boundedNote(command.note);
+    const { deps } = this;
+    const refusePast = () => refusePastDeadline(options.deadline, deps.clock.now(), 'release', 'released');
+    refusePast();
 
-    return this.deps.unitOfWork.run(
+    return deps.unitOfWork.run(
       async (tx) => {
-        const reservation = await tx.reservations.lockByOrderId(orderId);
-        if (!reservation) {
-          if (options.fromCaller) {
-            const now = this.deps.clock.now();
-            await tx.reservations.save(Reservation.closedBeforeReserve({ orderId, reason, now }));
-          }
-          return { kind: 'not-found' };
-        }
-        const line = sku ? reservation.line(sku) : undefined;
-        if (sku && !line) return { kind: 'line-not-found' };
-        if (!reservation.isOpen || (line && line.status !== 'RESERVED')) {
-          return { kind: 'released', changed: false, reservation: toReservationView(reservation) };
-        }
-
-        const now = this.deps.clock.now();
-        if (
-          options.onlyIfDue &&
-          reason === 'expired' &&
-          (!reservation.isExpiredAt(now) || (await tx.orderDecisions.hasPendingDecision(orderId)))
-        ) {
-          return { kind: 'released', changed: false, reservation: toReservationView(reservation) };
-        }
-        const released = reservation.release(reason, now, sku);
-        const context = { ids: this.deps.ids, now, change: 'RELEASE' as const };
-        await settleLines(tx, released, context, (inventory, l) =>
-          inventory.release(orderId, l.quantity, reason, now, note),
-        );
-        await tx.reservations.save(reservation);
-        if (options.fromCaller && !reservation.isOpen) {
-          await tx.workflowRequests.request([{ orderId, kind: 'release' }]);
-        }
-        return { kind: 'released', changed: true, reservation: toReservationView(reservation) };
+        const outcome = await release(tx);
+        // Checked last, inside the transaction: a release that missed its caller's deadline rolls back.
+        refusePast();
+        return outcome;
       },
       options.deadline ? { deadline: options.deadline } : undefined,
     );
+
+    /** The release itself, in the transaction. */
+    async function release(tx: TransactionalRepositories): Promise<ReleaseOutcome> {
+      const reservation = await tx.reservations.lockByOrderId(orderId);
+      if (!reservation) {
+        if (options.fromCaller) {
+          const now = deps.clock.now();
+          await tx.reservations.save(Reservation.closedBeforeReserve({ orderId, reason, now }));
+        }
+        return { kind: 'not-found' };
+      }
+      const line = sku ? reservation.line(sku) : undefined;
+      if (sku && !line) return { kind: 'line-not-found' };
+      if (!reservation.isOpen || (line && line.status !== 'RESERVED')) {
+        return { kind: 'released', changed: false, reservation: toReservationView(reservation) };
+      }
+
+      const now = deps.clock.now();
+      if (
+        options.onlyIfDue &&
+        reason === 'expired' &&
+        (!reservation.isExpiredAt(now) || (await tx.orderDecisions.hasPendingDecision(orderId)))
+      ) {
+        return { kind: 'released', changed: false, reservation: toReservationView(reservation) };
+      }
+      const released = reservation.release(reason, now, sku);
+      const context = { ids: deps.ids, now, change: 'RELEASE' as const };
+      await settleLines(tx, released, context, (inventory, l) =>
+        inventory.release(orderId, l.quantity, reason, now, note),
+      );
+      await tx.reservations.save(reservation);
+      if (options.fromCaller && !reservation.isOpen) {
+        await tx.workflowRequests.request([{ orderId, kind: 'release' }]);
+      }
+      return { kind: 'released', changed: true, reservation: toReservationView(reservation) };
+    }
   }
 }

@@ -1,4 +1,3 @@
-import { DomainError, ErrorCodes } from '../domain/errors';
 import { OrderId } from '../domain/OrderId';
 import type { TransactionalRepositories } from '../domain/ports/UnitOfWorkPort';
 import type { ProductInventory } from '../domain/ProductInventory';
@@ -7,7 +6,7 @@ import type { StockChange } from '../domain/SafetyStockPolicy';
 import { TtlSeconds } from '../domain/TtlSeconds';
 import type { ConflictingLine, ReserveCommand, ReserveOutcome, ShortLine } from './contracts';
 import type { CommandDependencies } from './dependencies';
-import { parseDeadline, parseLines } from './input';
+import { parseDeadline, parseLines, refusePastDeadline } from './input';
 import { toOutboxMessages } from './outbox';
 import { reviewSafetyStock } from './safetyStock';
 import { releaseExpiredReservation } from './settleLines';
@@ -173,12 +172,6 @@ export class ReserveStock {
   }
 
   private assertBefore(deadline: Date | undefined): void {
-    if (deadline && this.deps.clock.now().getTime() >= deadline.getTime()) {
-      throw new DomainError(
-        ErrorCodes.DEADLINE_EXCEEDED,
-        `The reserve's deadline ${deadline.toISOString()} has passed: nothing was reserved`,
-        { deadline: deadline.toISOString() },
-      );
-    }
+    refusePastDeadline(deadline, this.deps.clock.now(), 'reserve', 'reserved');
   }
 }

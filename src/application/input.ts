@@ -1,4 +1,4 @@
-import { ErrorCodes, ValidationError } from '../domain/errors';
+import { DomainError, ErrorCodes, ValidationError } from '../domain/errors';
 import { MAX_LINES_PER_REQUEST, MOVEMENT_NOTE_MAX_LENGTH } from '../domain/limits';
 import { Quantity } from '../domain/Quantity';
 import type { RequestedLine } from '../domain/Reservation';
@@ -52,6 +52,26 @@ export function parseDeadline(raw: unknown): Date | undefined {
     });
   }
   return at;
+}
+
+/**
+ * Refuses a command whose caller's deadline has passed (DEADLINE_EXCEEDED, HTTP 503): checked before it
+ * starts and again inside its transaction, last, so one that missed the deadline rolls back. `nothing`
+ * says what did not happen ("reserved", "released").
+ */
+export function refusePastDeadline(
+  deadline: Date | undefined,
+  now: Date,
+  command: string,
+  nothing: string,
+): void {
+  if (deadline && now.getTime() >= deadline.getTime()) {
+    throw new DomainError(
+      ErrorCodes.DEADLINE_EXCEEDED,
+      `The ${command}'s deadline ${deadline.toISOString()} has passed: nothing was ${nothing}`,
+      { deadline: deadline.toISOString() },
+    );
+  }
 }
 
 /** Stored free text: Postgres text and jsonb hold no NUL character. */

@@ -1,4 +1,10 @@
-import type { ReservationView, ReserveCommand, ReserveOutcome } from './contracts';
+import type {
+  ReleaseCommand,
+  ReleaseOutcome,
+  ReservationView,
+  ReserveCommand,
+  ReserveOutcome,
+} from './contracts';
 
 /**
  * How long past its deadline a caller may still wait for a reserve that started before it: the time
@@ -24,6 +30,23 @@ export function landedOutcome(
     ),
   );
   return all ? { kind: 'reserved', created: false, reservation } : undefined;
+}
+
+/**
+ * A release's outcome read back from the stored reservation, for when its answer was lost: the line
+ * asked for (every line, without a SKU) is no longer reserved, so the release use case would answer
+ * "released" with no change. Undefined: something is still held, or there is no reservation to show.
+ */
+export function releasedOutcome(
+  command: Pick<ReleaseCommand, 'sku'>,
+  reservation: ReservationView | null,
+): ReleaseOutcome | undefined {
+  if (!reservation) return undefined;
+  const closed = { kind: 'released', changed: false, reservation } as const;
+  if (reservation.status !== 'RESERVED') return closed;
+  if (command.sku === undefined) return undefined;
+  const line = reservation.lines.find((l) => l.sku === command.sku!.toUpperCase());
+  return line && line.status !== 'RESERVED' ? closed : undefined;
 }
 
 /**

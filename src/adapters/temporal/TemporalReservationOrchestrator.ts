@@ -1,4 +1,4 @@
-import { landedOutcome, OUTCOME_GRACE_MS } from '../../application/landed';
+import { landedOutcome, OUTCOME_GRACE_MS, releasedOutcome } from '../../application/landed';
 import type { UnitOfWorkOptions } from '../../domain/ports/UnitOfWorkPort';
 import { WithStartWorkflowOperation, type Client } from '@temporalio/client';
 import type {
@@ -141,15 +141,22 @@ export class TemporalReservationOrchestrator implements ReservationOrchestratorP
    * not answer then costs a 503, and a reserve that did land expires with its TTL.
    */
   private async landed(command: ReserveCommand): Promise<ReserveOutcome | undefined> {
+    return landedOutcome(command, await this.settled(command.orderId));
+  }
+
+  /** The order's reservation read under its lock, within OUTCOME_GRACE_MS of its own. */
+  private async settled(orderId: string): Promise<ReservationView | null> {
     const deadline = new Date(Date.now() + OUTCOME_GRACE_MS);
-    const current = await this.deps.currentReservation?.(command.orderId, { deadline });
-    return landedOutcome(command, current ?? null);
+    return (await this.deps.currentReservation?.(orderId, { deadline })) ?? null;
   }
 
   /**
    * Through the running workflow, so the release is serialized with its other steps; once the
    * workflow has ended (or never existed) the use case answers directly: it is idempotent, and the
-   * caller still gets 200 with the reservation or 404.
+   * caller still gets 200 with the reservation or 404. The update carries the deadline, so its activity
+   * refuses it once passed; when its answer does not arrive, the order is read back after the deadline
+   * (as a reserve's is): a line no longer reserved is answered, anything else is a 503 that means
+   * nothing was released.
    */
   async release(command: ReleaseCommand, options: UnitOfWorkOptions = {}): Promise<ReleaseOutcome> {
     const handle = this.deps.client.workflow.getHandle(reservationWorkflowId(command.orderId));
@@ -159,14 +166,29 @@ export class TemporalReservationOrchestrator implements ReservationOrchestratorP
       // Bounded like the reserve: past it the caller gets 503 (the release is idempotent: retry it).
       return await this.deps.client.connection.withDeadline(giveUpAt, () =>
         handle.executeUpdate(releaseUpdate, {
-          args: [{ ...(command.sku !== undefined ? { sku: command.sku } : {}), reason: 'released' }],
+          args: [
+            {
+              ...(command.sku !== undefined ? { sku: command.sku } : {}),
+              reason: 'released',
+              deadline: deadline.toISOString(),
+            },
+          ],
         }),
       );
     } catch (error) {
       if (isWorkflowGone(error)) {
         return this.deps.releaseDirectly({ ...command, reason: 'released' }, { deadline });
       }
-      throw mapTemporalError(error, `release for order ${command.orderId}`);
+      const mapped = mapTemporalError(error, `release for order ${command.orderId}`);
+      if (!isTransient(mapped)) throw mapped;
+      // Until the deadline, an update Temporal took in may still release; after it, nothing will.
+      await untilPast(deadline.getTime());
+      const released = await this.settled(command.orderId).then(
+        (reservation) => releasedOutcome(command, reservation),
+        () => undefined,
+      );
+      if (released) return released;
+      throw mapped;
     }
   }
 

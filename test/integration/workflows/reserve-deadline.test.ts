@@ -91,4 +91,69 @@ describe('a workflow-mode reserve that no worker picks up in time', () => {
       await running;
     }
   });
+
+  it('answers a release transient past the deadline, and the late update releases nothing', async () => {
+    const [held, other] = [uniqueSku('DLA'), uniqueSku('DLB')];
+    await seedStock(container, held, 5);
+    await seedStock(container, other, 5);
+    const orderId = uniqueOrderId('deadline-release');
+    const orchestrator = container.resolve('orchestrator');
+    const workflowBundle = await bundleWorkflows(require.resolve('../../../workflows'));
+    const startWorker = async () => {
+      const worker = await createReservationWorker({
+        container,
+        connection: env.nativeConnection,
+        namespace: env.namespace ?? 'default',
+        taskQueue,
+        workflowBundle,
+      });
+      const running = worker.run();
+      return async () => {
+        worker.shutdown();
+        await running;
+      };
+    };
+
+    let stop = await startWorker();
+    await expect(
+      orchestrator.reserve({
+        orderId,
+        lines: [
+          { sku: held, quantity: 2 },
+          { sku: other, quantity: 1 },
+        ],
+      }),
+    ).resolves.toMatchObject({ kind: 'reserved', created: true });
+    await stop();
+
+    // No worker: the release's update waits in Temporal past the caller's deadline.
+    const error = await orchestrator
+      .release({ orderId, sku: held, reason: 'released' })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ReservationOrchestrationError);
+    expect(error).toMatchObject({ transient: true });
+
+    stop = await startWorker();
+    try {
+      // The updates run in the order Temporal took them in: the late one first, then this one.
+      await expect(orchestrator.release({ orderId, sku: other, reason: 'released' })).resolves.toMatchObject({
+        kind: 'released',
+        changed: true,
+      });
+      expect(await ledger.movements(orderId)).toEqual([
+        expect.objectContaining({ sku: held, type: 'RESERVE', quantity: 2 }),
+        expect.objectContaining({ sku: other, type: 'RESERVE', quantity: 1 }),
+        expect.objectContaining({ sku: other, type: 'RELEASE', quantity: 1 }),
+      ]);
+      expect(await ledger.level(held)).toEqual({ onHand: 5, reserved: 2 });
+      expect(await ledger.reservationStatus(orderId)).toBe('RESERVED');
+      // A release within its deadline still goes through.
+      await expect(orchestrator.release({ orderId, sku: held, reason: 'released' })).resolves.toMatchObject({
+        kind: 'released',
+        changed: true,
+      });
+    } finally {
+      await stop();
+    }
+  });
 });

@@ -19,6 +19,33 @@ async function reservedOrder() {
 }
 
 describe('ReleaseReservation', () => {
+  it("refuses a release past its caller's deadline, before it starts and inside its transaction", async () => {
+    const { service, tables, clock } = await reservedOrder();
+    const past = new Date(clock.now().getTime() - 1);
+    const before = await service
+      .release({ orderId: 'o-1', reason: 'released' }, { deadline: past })
+      .catch((e: unknown) => e);
+    expect(before).toMatchObject({ code: ErrorCodes.DEADLINE_EXCEEDED });
+
+    // The deadline passes while the transaction runs: it rolls back.
+    const deadline = new Date(clock.now().getTime() + 1_000);
+    const started = clock.now();
+    let calls = 0;
+    jest
+      .spyOn(clock, 'now')
+      .mockImplementation(() => (calls++ === 0 ? started : new Date(deadline.getTime() + 1)));
+    const during = await service
+      .release({ orderId: 'o-1', reason: 'released' }, { deadline })
+      .catch((e: unknown) => e);
+    expect(during).toMatchObject({ code: ErrorCodes.DEADLINE_EXCEEDED });
+    jest.restoreAllMocks();
+
+    expect(await service.getReservation('o-1')).toMatchObject({ status: 'RESERVED' });
+    expect(await service.getStockLevel('A')).toMatchObject({ reserved: 2 });
+    expect(tables().movements.filter((m) => m.type === 'RELEASE')).toEqual([]);
+    expect(tables().outbox).toEqual([]);
+  });
+
   it('releases every reserved line with the reason, with movements and StockReleased events', async () => {
     const { service, tables, clock } = await reservedOrder();
     const outcome = await service.release({ orderId: 'o-1', reason: 'cancelled' });

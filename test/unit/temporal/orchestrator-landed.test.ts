@@ -116,6 +116,72 @@ describe('TemporalReservationOrchestrator at its deadline (workflow mode)', () =
   });
 });
 
+describe('TemporalReservationOrchestrator: a release whose answer does not arrive (workflow mode)', () => {
+  /** Every release update fails transiently, as when Temporal restarts under it; records its args. */
+  const failingRelease = (sent: unknown[]) =>
+    ({
+      connection: { withDeadline: (_at: number, fn: () => Promise<unknown>) => fn() },
+      workflow: {
+        getHandle: () => ({
+          executeUpdate: (_update: unknown, options: { args: unknown[] }) => {
+            sent.push(options.args[0]);
+            return Promise.reject(new ReservationOrchestrationError('14 UNAVAILABLE', true));
+          },
+        }),
+      },
+    }) as unknown as Client;
+  const releasing = (client: Client, read: () => ReservationView | null, readAt: number[] = []) =>
+    new TemporalReservationOrchestrator({
+      client,
+      taskQueue: 'q',
+      deadlineMs: 60_000,
+      currentReservation: async () => {
+        readAt.push(Date.now());
+        return read();
+      },
+      releaseDirectly: async () => ({ kind: 'not-found' }),
+    });
+
+  it('sends the deadline with the update, and after it answers the line that is no longer reserved', async () => {
+    const sent: unknown[] = [];
+    const readAt: number[] = [];
+    const released = view(
+      [
+        { sku: 'SKU-1', quantity: 1, status: 'RELEASED' },
+        { sku: 'SKU-2', quantity: 1, status: 'RESERVED' },
+      ],
+      'RESERVED',
+    );
+    const deadline = new Date(Date.now() + 150);
+    const outcome = await releasing(failingRelease(sent), () => released, readAt).release(
+      { orderId: 'o-1', sku: 'sku-1', reason: 'released' },
+      { deadline },
+    );
+    expect(outcome).toEqual({ kind: 'released', changed: false, reservation: released });
+    expect(sent).toEqual([{ sku: 'sku-1', reason: 'released', deadline: deadline.toISOString() }]);
+    expect(readAt).toHaveLength(1);
+    expect(readAt[0]).toBeGreaterThan(deadline.getTime());
+  });
+
+  it('is transient (503: nothing released) while the line, or any line without a SKU, is still held', async () => {
+    const held = view([
+      { sku: 'SKU-1', quantity: 1, status: 'RESERVED' },
+      { sku: 'SKU-2', quantity: 1, status: 'RELEASED' },
+    ]);
+    for (const [command, current] of [
+      [{ sku: 'SKU-1' }, held],
+      [{}, held],
+      [{ sku: 'SKU-1' }, null],
+    ] as const) {
+      const error = await releasing(failingRelease([]), () => current)
+        .release({ orderId: 'o-1', reason: 'released', ...command }, { deadline: new Date(Date.now() + 20) })
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ReservationOrchestrationError);
+      expect(error).toMatchObject({ transient: true });
+    }
+  });
+});
+
 describe("TemporalReservationOrchestrator: the caller's deadline", () => {
   it("bounds the reserve by the command's own deadline (the HTTP request's), not now + deadlineMs", async () => {
     const sent: string[] = [];
