@@ -1,24 +1,25 @@
 import type * as contracts from './contracts';
 import type { UnitOfWorkOptions } from '../domain/ports/UnitOfWorkPort';
 import type { InventoryService } from './InventoryService';
-import { isOutcomeUnknown, landedOutcome, OUTCOME_GRACE_MS } from './landed';
+import { isOutcomeUnknown, landedOutcome, OUTCOME_GRACE_MS, releasedOutcome } from './landed';
 import type { ReservationOrchestratorPort } from './ports';
 
 const DEFAULT_OUTCOME_WAIT_MS = 2_000;
 const READ_BACK_INTERVAL_MS = 100;
 
-/** The reserve did not commit (or could not be read back in time): `transient`, so a 503. */
-export class ReserveNotCommittedError extends Error {
+/**
+ * The reserve or release did not commit (or could not be read back in time): `transient`, so a 503.
+ * Its name says which: ReserveNotCommittedError, ReleaseNotCommittedError.
+ */
+export class NotCommittedError extends Error {
   readonly transient = true;
 
-  constructor(orderId: string, cause: unknown) {
+  constructor(command: 'reserve' | 'release', orderId: string, cause: unknown) {
     super(
-      `the reserve for order ${orderId} lost its connection at COMMIT and did not show up in the database`,
-      {
-        cause,
-      },
+      `the ${command} for order ${orderId} lost its connection at COMMIT and did not show up in the database`,
+      { cause },
     );
-    this.name = 'ReserveNotCommittedError';
+    this.name = command === 'reserve' ? 'ReserveNotCommittedError' : 'ReleaseNotCommittedError';
   }
 }
 
@@ -62,23 +63,29 @@ export class DirectReservationOrchestrator implements ReservationOrchestratorPor
       );
     } catch (error) {
       if (!isOutcomeUnknown(error)) throw error;
-      return this.readBack(bounded, error);
+      const deadline = bounded.deadline ? new Date(bounded.deadline) : undefined;
+      return this.readBack('reserve', bounded.orderId, deadline, error, (stored) =>
+        landedOutcome(bounded, stored),
+      );
     }
   }
 
   /**
    * The connection dropped after COMMIT went out: once Postgres answers again, the stored reservation
-   * says whether it committed (the transaction of a lost session is either durable or gone). Until the
-   * deadline plus OUTCOME_GRACE_MS; then 503 (transient), and a reserve that did land expires with its
-   * TTL.
+   * says whether it committed (the transaction of a lost session is either durable or gone), through
+   * `decide` (undefined: it did not). Until the deadline plus OUTCOME_GRACE_MS; then 503 (transient),
+   * and a reserve that did land expires with its TTL.
    */
-  private async readBack(
-    command: contracts.ReserveCommand,
+  private async readBack<T>(
+    command: 'reserve' | 'release',
+    orderId: string,
+    deadline: Date | undefined,
     cause: unknown,
-  ): Promise<contracts.ReserveOutcome> {
+    decide: (stored: contracts.ReservationView | null) => T | undefined,
+  ): Promise<T> {
     const sleep = this.deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
-    const giveUpAt = command.deadline
-      ? Date.parse(command.deadline) + OUTCOME_GRACE_MS
+    const giveUpAt = deadline
+      ? deadline.getTime() + OUTCOME_GRACE_MS
       : this.now() + (this.deps.outcomeWaitMs ?? DEFAULT_OUTCOME_WAIT_MS);
     for (;;) {
       let stored: contracts.ReservationView | null;
@@ -86,17 +93,17 @@ export class DirectReservationOrchestrator implements ReservationOrchestratorPor
         // Under the order's lock, so a COMMIT still in progress is waited for, not read past; and
         // bounded, so a database that does not answer ends the wait at giveUpAt.
         stored = await this.deps.withInventory((inventory) =>
-          inventory.getSettledReservation(command.orderId, { deadline: new Date(giveUpAt) }),
+          inventory.getSettledReservation(orderId, { deadline: new Date(giveUpAt) }),
         );
       } catch (error) {
         // Postgres not answering yet: read again until the deadline.
-        if (this.now() >= giveUpAt) throw new ReserveNotCommittedError(command.orderId, error);
+        if (this.now() >= giveUpAt) throw new NotCommittedError(command, orderId, error);
         await sleep(READ_BACK_INTERVAL_MS);
         continue;
       }
-      const landed = landedOutcome(command, stored);
-      if (landed) return landed;
-      throw new ReserveNotCommittedError(command.orderId, cause);
+      const decided = decide(stored);
+      if (decided !== undefined) return decided;
+      throw new NotCommittedError(command, orderId, cause);
     }
   }
 
@@ -113,10 +120,24 @@ export class DirectReservationOrchestrator implements ReservationOrchestratorPor
     return this.deps.deadlineMs ? { deadline: new Date(this.now() + this.deps.deadlineMs) } : {};
   }
 
-  /** One transaction, bounded as the reserve is: a 503 at the deadline means nothing was released. */
-  release(command: contracts.ReleaseCommand, given?: UnitOfWorkOptions): Promise<contracts.ReleaseOutcome> {
+  /**
+   * One transaction, bounded as the reserve is: a 503 at the deadline means nothing was released. A
+   * release whose COMMIT lost its answer is read back as a reserve is: the line no longer reserved is
+   * answered, one still held is a 503 (it did not commit).
+   */
+  async release(
+    command: contracts.ReleaseCommand,
+    given?: UnitOfWorkOptions,
+  ): Promise<contracts.ReleaseOutcome> {
     const options = { fromCaller: true, ...this.deadline(given) };
-    return this.deps.withInventory((inventory) => inventory.release(command, options));
+    try {
+      return await this.deps.withInventory((inventory) => inventory.release(command, options));
+    } catch (error) {
+      if (!isOutcomeUnknown(error)) throw error;
+      return this.readBack('release', command.orderId, options.deadline, error, (stored) =>
+        releasedOutcome(command, stored),
+      );
+    }
   }
 
   /** One transaction; it records the `extend` workflow request that re-arms the workflow's timer. */

@@ -433,6 +433,28 @@ describe('a reserve whose COMMIT lost its answer (the connection dropped after C
     expect(await env.service.getReservation(cmd.orderId)).toBeNull();
   });
 
+  it('reads a release back too: a line no longer reserved is answered, one still held is a 503', async () => {
+    for (const commits of [true, false]) {
+      const env = await withStock({ A: 2 });
+      const cmd = CommandMother.reserve([{ sku: 'A', quantity: 1 }]);
+      await env.service.reserve(cmd);
+      const release = flaky(env, commits, 2).release({ orderId: cmd.orderId, sku: 'A', reason: 'released' });
+      if (commits) {
+        await expect(release).resolves.toMatchObject({
+          kind: 'released',
+          changed: false,
+          reservation: { orderId: cmd.orderId, status: 'RELEASED' },
+        });
+      } else {
+        await expect(release).rejects.toMatchObject({ name: 'ReleaseNotCommittedError', transient: true });
+      }
+      expect(env.tables().movements.filter((m) => m.type === 'RELEASE')).toHaveLength(commits ? 1 : 0);
+      expect(await env.service.getReservation(cmd.orderId)).toMatchObject({
+        status: commits ? 'RELEASED' : 'RESERVED',
+      });
+    }
+  });
+
   it('answers a transient error when Postgres stays away past the deadline', async () => {
     const env = await withStock({ A: 2 });
     const cmd = {
