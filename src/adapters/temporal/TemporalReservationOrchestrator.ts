@@ -125,8 +125,9 @@ export class TemporalReservationOrchestrator implements ReservationOrchestratorP
           // Past the deadline the activity refuses the command, and the read waits for a reserve of
           // this order that is committing: what Postgres holds then is final. Not before it: an
           // earlier attempt's update that Temporal took in may still run its activity until then.
-          await untilPast(deadline);
-          const landed = await this.landed(command).catch(() => undefined);
+          const landed = await this.readBackAfter(deadline, command.orderId, (stored) =>
+            landedOutcome(command, stored),
+          );
           if (landed) return landed;
           throw unavailable(command.orderId, mapped);
         }
@@ -136,18 +137,24 @@ export class TemporalReservationOrchestrator implements ReservationOrchestratorP
   }
 
   /**
-   * The command's lines, all reserved as asked: it committed although its answer did not arrive. The
-   * read has OUTCOME_GRACE_MS of its own (the update may have used the caller's): a Postgres that does
-   * not answer then costs a 503, and a reserve that did land expires with its TTL.
+   * Once the clock is past `deadline` (epoch ms), the order's reservation read under its lock and
+   * judged by `decide`: the outcome of an update whose answer did not arrive (landedOutcome,
+   * releasedOutcome), or undefined. The read has OUTCOME_GRACE_MS of its own (the update may have used
+   * the caller's): a Postgres that does not answer then costs a 503, and a reserve that did land
+   * expires with its TTL.
    */
-  private async landed(command: ReserveCommand): Promise<ReserveOutcome | undefined> {
-    return landedOutcome(command, await this.settled(command.orderId));
-  }
-
-  /** The order's reservation read under its lock, within OUTCOME_GRACE_MS of its own. */
-  private async settled(orderId: string): Promise<ReservationView | null> {
-    const deadline = new Date(Date.now() + OUTCOME_GRACE_MS);
-    return (await this.deps.currentReservation?.(orderId, { deadline })) ?? null;
+  private async readBackAfter<T>(
+    deadline: number,
+    orderId: string,
+    decide: (stored: ReservationView | null) => T | undefined,
+  ): Promise<T | undefined> {
+    await untilPast(deadline);
+    const readBy = new Date(Date.now() + OUTCOME_GRACE_MS);
+    try {
+      return decide((await this.deps.currentReservation?.(orderId, { deadline: readBy })) ?? null);
+    } catch {
+      return undefined;
+    }
   }
 
   /**
@@ -182,10 +189,8 @@ export class TemporalReservationOrchestrator implements ReservationOrchestratorP
       const mapped = mapTemporalError(error, `release for order ${command.orderId}`);
       if (!isTransient(mapped)) throw mapped;
       // Until the deadline, an update Temporal took in may still release; after it, nothing will.
-      await untilPast(deadline.getTime());
-      const released = await this.settled(command.orderId).then(
-        (reservation) => releasedOutcome(command, reservation),
-        () => undefined,
+      const released = await this.readBackAfter(deadline.getTime(), command.orderId, (stored) =>
+        releasedOutcome(command, stored),
       );
       if (released) return released;
       throw mapped;
