@@ -1,3 +1,4 @@
+import { Sku } from '../domain/Sku';
 import type {
   ReleaseCommand,
   ReleaseOutcome,
@@ -5,6 +6,9 @@ import type {
   ReserveCommand,
   ReserveOutcome,
 } from './contracts';
+
+/** A SKU as the reservation stores it (Sku's normalisation); the commands read back were validated. */
+const storedSku = (raw: string): string => Sku.of(raw).value;
 
 /**
  * How long past its deadline a caller may still wait for a reserve that started before it: the time
@@ -26,7 +30,7 @@ export function landedOutcome(
   if (!reservation || reservation.status !== 'RESERVED') return undefined;
   const all = command.lines.every((wanted) =>
     reservation.lines.some(
-      (l) => l.sku === wanted.sku.toUpperCase() && l.quantity === wanted.quantity && l.status === 'RESERVED',
+      (l) => l.sku === storedSku(wanted.sku) && l.quantity === wanted.quantity && l.status === 'RESERVED',
     ),
   );
   return all ? { kind: 'reserved', created: false, reservation } : undefined;
@@ -45,7 +49,7 @@ export function releasedOutcome(
   const closed = { kind: 'released', changed: false, reservation } as const;
   if (reservation.status !== 'RESERVED') return closed;
   if (command.sku === undefined) return undefined;
-  const line = reservation.lines.find((l) => l.sku === command.sku!.toUpperCase());
+  const line = reservation.lines.find((l) => l.sku === storedSku(command.sku!));
   return line && line.status !== 'RESERVED' ? closed : undefined;
 }
 
