@@ -6,7 +6,8 @@ import type {
   StoredResponse,
 } from '../../application/ports';
 import type { UnitOfWorkOptions } from '../../domain/ports/UnitOfWorkPort';
-import { boundedQuery, timeoutWithin, type StatementTimeoutOptions } from './statementTimeout';
+import { boundedQuery, type StatementTimeoutOptions } from './statementTimeout';
+import { timeoutWithin } from './timeout';
 
 /**
  * `timeoutMs` bounds each statement (REQUEST_DEADLINE_MS), and a call's `deadline` (the request's)

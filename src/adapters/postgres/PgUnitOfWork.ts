@@ -15,7 +15,7 @@ import {
   PgWorkflowRequests,
 } from './PgRepositories';
 import { PgSession } from './PgSession';
-import { raceTimeout } from './timeout';
+import { raceTimeout, timeoutWithin } from './timeout';
 
 type PipelinedClient = PoolClient & { pipeline: boolean };
 
@@ -92,11 +92,6 @@ export interface PgUnitOfWorkOptions {
   maxAttempts?: number;
 }
 
-/** A limit (ms), shortened to what is left until the deadline (at least 0). */
-function within(limitMs: number, deadline: Date | undefined): number {
-  return deadline ? Math.max(0, Math.min(limitMs, deadline.getTime() - Date.now())) : limitMs;
-}
-
 export function pgRepositories(session: PgSession): TransactionalRepositories {
   return {
     inventory: new PgInventoryRepository(session),
@@ -143,10 +138,10 @@ export class PgUnitOfWork implements UnitOfWorkPort {
     work: (tx: TransactionalRepositories) => Promise<T>,
     deadline: Date | undefined,
   ): Promise<T> {
-    const client = (await this.connect(within(this.maxWait, deadline))) as PipelinedClient;
+    const client = (await this.connect(timeoutWithin(this.maxWait, deadline))) as PipelinedClient;
     const session = new PgSession(client);
     let expired: Error | undefined;
-    const timeout = within(this.timeout, deadline);
+    const timeout = timeoutWithin(this.timeout, deadline);
     const timer = setTimeout(() => {
       expired = new Error(
         `Transaction closed after ${timeout} ms${timeout < this.timeout ? ' (its deadline)' : ''}`,

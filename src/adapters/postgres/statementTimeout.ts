@@ -12,16 +12,6 @@ export interface StatementTimeoutOptions {
   timeoutMs?: number;
 }
 
-/**
- * `timeoutMs`, shortened to what is left until the caller's `deadline` (at least 1 ms, since 0 would
- * mean no bound at all).
- */
-export function timeoutWithin(timeoutMs: number | undefined, deadline: Date | undefined): number | undefined {
-  if (!deadline) return timeoutMs;
-  const left = Math.max(1, deadline.getTime() - Date.now());
-  return timeoutMs ? Math.min(timeoutMs, left) : left;
-}
-
 /** node-postgres's own query_timeout. */
 function isReadTimeout(error: unknown): boolean {
   return (error as { message?: unknown })?.message === 'Query read timeout';

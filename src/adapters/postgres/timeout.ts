@@ -23,3 +23,15 @@ export async function raceTimeout<T>(
     clearTimeout(timer);
   }
 }
+
+/**
+ * A limit (ms), shortened to what is left until the caller's `deadline`: at least 1 ms, since 0 would
+ * mean no bound at all to pg's query_timeout. No limit and no deadline: no bound.
+ */
+export function timeoutWithin(limitMs: number, deadline: Date | undefined): number;
+export function timeoutWithin(limitMs: number | undefined, deadline: Date | undefined): number | undefined;
+export function timeoutWithin(limitMs: number | undefined, deadline: Date | undefined): number | undefined {
+  if (!deadline) return limitMs;
+  const left = Math.max(1, deadline.getTime() - Date.now());
+  return limitMs ? Math.min(limitMs, left) : left;
+}
