@@ -19,6 +19,12 @@ const storedSku = (raw: string): string => Sku.of(raw).value;
 export const OUTCOME_GRACE_MS = 1_000;
 
 /**
+ * The longest an api call runs past its deadline: a workflow-mode reserve's late update and its
+ * read-back (twice OUTCOME_GRACE_MS), then storing a keyed answer (OUTCOME_GRACE_MS more at least).
+ */
+export const PAST_DEADLINE_MS = 3 * OUTCOME_GRACE_MS;
+
+/**
  * The reserve's outcome read back from the stored reservation, for when its own answer was lost (the
  * connection dropped after COMMIT was sent, or Temporal's answer did not arrive): every line of the
  * command reserved as asked means it committed. Undefined: it did not (or something else holds them).

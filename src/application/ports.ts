@@ -92,9 +92,18 @@ export interface StoredResponse {
   body: string;
 }
 
+/**
+ * A started key as its request holds it: the scope and the token of this one claim. Completing or
+ * abandoning it touches the key only while this claim still holds it, so a request that ran past its
+ * lease cannot overwrite or free the claim of a retry that took the key over.
+ */
+export interface IdempotencyClaim extends IdempotencyScope {
+  token: string;
+}
+
 export type IdempotencyBegin =
-  /** The key is new (or its earlier holder died): this request runs, then completes or abandons it. */
-  | { kind: 'started' }
+  /** The key is new (or its earlier holder's lease ran out): this request runs, then completes or abandons it. */
+  | { kind: 'started'; claim: IdempotencyClaim }
   /** The same request completed before: answer its response again. */
   | { kind: 'replay'; response: StoredResponse }
   /** The key was used with another request body. */
@@ -112,10 +121,10 @@ export interface IdempotencyStorePort {
    * `options.deadline` (each method's): past it the call fails as unavailable.
    */
   begin(scope: IdempotencyScope, fingerprint: string, options?: UnitOfWorkOptions): Promise<IdempotencyBegin>;
-  /** Keeps the response of a started key; repeats get it until the key expires. */
-  complete(scope: IdempotencyScope, response: StoredResponse, options?: UnitOfWorkOptions): Promise<void>;
-  /** Forgets a started key whose request failed (5xx): a retry runs again. */
-  abandon(scope: IdempotencyScope, options?: UnitOfWorkOptions): Promise<void>;
+  /** Keeps the response of a claim that still holds its key; repeats get it until the key expires. */
+  complete(claim: IdempotencyClaim, response: StoredResponse, options?: UnitOfWorkOptions): Promise<void>;
+  /** Forgets the key of a claim that still holds it and whose request failed (5xx): a retry runs again. */
+  abandon(claim: IdempotencyClaim, options?: UnitOfWorkOptions): Promise<void>;
   /** Deletes up to `batch` expired keys; returns how many. */
   purgeExpired(batch: number): Promise<number>;
 }

@@ -3,7 +3,7 @@ import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { OUTCOME_GRACE_MS } from '../../application/landed';
 import { withinDeadline } from './deadline';
-import type { IdempotencyScope, IdempotencyStorePort } from './ports';
+import type { IdempotencyClaim, IdempotencyScope, IdempotencyStorePort } from './ports';
 import { ProblemError } from './problems';
 import { problemResponses } from './routes/common';
 import { IdempotencyHeaders } from './schemas';
@@ -11,7 +11,7 @@ import { IdempotencyHeaders } from './schemas';
 declare module 'fastify' {
   interface FastifyRequest {
     /** Set while this request holds an Idempotency-Key: its response is stored when sent. */
-    idempotencyScope: IdempotencyScope | null;
+    idempotencyClaim: IdempotencyClaim | null;
   }
 }
 
@@ -69,7 +69,7 @@ export function bodyFingerprint(body: unknown): string {
  * key so that a retry runs again.
  */
 export function registerIdempotency(app: FastifyInstance, store: IdempotencyStorePort): void {
-  app.decorateRequest('idempotencyScope', null);
+  app.decorateRequest('idempotencyClaim', null);
 
   // Documents (and bounds) the header on every POST and PUT registered after this, with its problems.
   app.addHook('onRoute', (route) => {
@@ -98,7 +98,7 @@ export function registerIdempotency(app: FastifyInstance, store: IdempotencyStor
     const outcome = await store.begin(scope, bodyFingerprint(request.body), withinDeadline(request));
     switch (outcome.kind) {
       case 'started':
-        request.idempotencyScope = scope;
+        request.idempotencyClaim = outcome.claim;
         return;
       case 'replay':
         return reply
@@ -121,15 +121,15 @@ export function registerIdempotency(app: FastifyInstance, store: IdempotencyStor
   });
 
   app.addHook('onSend', async (request, reply, payload) => {
-    const scope = request.idempotencyScope;
-    if (!scope) return payload;
-    request.idempotencyScope = null;
+    const claim = request.idempotencyClaim;
+    if (!claim) return payload;
+    request.idempotencyClaim = null;
     // What is left of the request's budget, and at least OUTCOME_GRACE_MS: the answer is decided, and
     // a key left claimed answers its retries 409 until its lease ends.
     const deadline = new Date(Math.max(request.deadline.getTime(), Date.now() + OUTCOME_GRACE_MS));
     try {
       if (reply.statusCode >= 500 || (typeof payload !== 'string' && !Buffer.isBuffer(payload))) {
-        await store.abandon(scope, { deadline });
+        await store.abandon(claim, { deadline });
       } else {
         const headers: Record<string, string> = {};
         for (const name of KEPT_HEADERS) {
@@ -137,14 +137,14 @@ export function registerIdempotency(app: FastifyInstance, store: IdempotencyStor
           if (value !== undefined) headers[name] = String(value);
         }
         await store.complete(
-          scope,
+          claim,
           { status: reply.statusCode, headers, body: payload.toString() },
           { deadline },
         );
       }
     } catch (err) {
       // The response still goes out; the key stays claimed until its lease runs out.
-      request.log.error({ err, idempotencyKey: scope.key }, 'storing the idempotent response failed');
+      request.log.error({ err, idempotencyKey: claim.key }, 'storing the idempotent response failed');
     }
     return payload;
   });

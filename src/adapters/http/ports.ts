@@ -20,6 +20,7 @@ import type { UnitOfWorkOptions } from '../../domain/ports/UnitOfWorkPort';
 export type {
   HealthCheck,
   HealthCheckResult,
+  IdempotencyClaim,
   IdempotencyScope,
   IdempotencyStorePort,
   ReservationOrchestratorPort,

@@ -1,5 +1,6 @@
 import type { Pool } from 'pg';
-import { PgIdempotencyStore } from '../../../src/adapters/postgres/PgIdempotencyStore';
+import { claimLeaseSeconds, PgIdempotencyStore } from '../../../src/adapters/postgres/PgIdempotencyStore';
+import { PAST_DEADLINE_MS } from '../../../src/application/landed';
 import {
   createPgPool,
   createPrismaClient,
@@ -41,19 +42,31 @@ describe('shop operations on Postgres', () => {
     });
     const response = { status: 201, headers: { location: '/x' }, body: '{"a":1}' };
 
+    /** Claims the key; fails the test unless this request got it. */
+    const claim = async (store: PgIdempotencyStore, s: IdempotencyScope, fingerprint = 'f') => {
+      const outcome = await store.begin(s, fingerprint);
+      if (outcome.kind !== 'started') throw new Error(`expected the key to be claimed, got ${outcome.kind}`);
+      expect(outcome.claim).toMatchObject(s);
+      return outcome.claim;
+    };
+    const leaseRunsOut = (s: IdempotencyScope) =>
+      pool.query(`UPDATE idempotency_keys SET locked_until = now() - interval '1 second' WHERE key = $1`, [
+        s.key,
+      ]);
+
     it('claims a key once, replays its response, refuses another body, reports one in flight', async () => {
       const store = new PgIdempotencyStore(pool, { retentionSeconds: 3600 });
       const s = scope();
-      expect(await store.begin(s, 'f1')).toEqual({ kind: 'started' });
+      const first = await claim(store, s, 'f1');
       expect(await store.begin(s, 'f1')).toEqual({ kind: 'in-flight' });
       expect(await store.begin(s, 'f2')).toEqual({ kind: 'mismatch' });
-      await store.complete(s, response);
+      await store.complete(first, response);
       expect(await store.begin(s, 'f1')).toEqual({ kind: 'replay', response });
       expect(await store.begin(s, 'f2')).toEqual({ kind: 'mismatch' });
       // Another caller, method or path: another key.
-      expect(await store.begin({ ...s, principal: 'someone' }, 'f1')).toEqual({ kind: 'started' });
-      expect(await store.begin({ ...s, method: 'PUT' }, 'f1')).toEqual({ kind: 'started' });
-      expect(await store.begin({ ...s, path: '/other' }, 'f1')).toEqual({ kind: 'started' });
+      await claim(store, { ...s, principal: 'someone' }, 'f1');
+      await claim(store, { ...s, method: 'PUT' }, 'f1');
+      await claim(store, { ...s, path: '/other' }, 'f1');
     });
 
     it('gives exactly one of many concurrent first requests the key', async () => {
@@ -67,18 +80,46 @@ describe('shop operations on Postgres', () => {
     it('frees an abandoned key, and lets a request take over a key whose lease ran out', async () => {
       const store = new PgIdempotencyStore(pool, { retentionSeconds: 3600 });
       const s = scope();
-      await store.begin(s, 'f');
-      await store.abandon(s);
-      expect(await store.begin(s, 'f')).toEqual({ kind: 'started' });
-      await pool.query(
-        `UPDATE idempotency_keys SET locked_until = now() - interval '1 second' WHERE key = $1`,
+      await store.abandon(await claim(store, s));
+      await claim(store, s);
+      await leaseRunsOut(s);
+      const taken = await claim(store, s);
+      // A completed key is not abandoned by a late abandon.
+      await store.complete(taken, response);
+      await store.abandon(taken);
+      expect(await store.begin(s, 'f')).toMatchObject({ kind: 'replay' });
+    });
+
+    it("leaves a taken-over key to the claim that holds it: the earlier claim's late abandon or answer changes nothing", async () => {
+      const store = new PgIdempotencyStore(pool, { retentionSeconds: 3600 });
+      const s = scope();
+      const late = await claim(store, s);
+      await leaseRunsOut(s);
+      const current = await claim(store, s);
+      expect(current.token).not.toBe(late.token);
+
+      await store.abandon(late);
+      expect(await store.begin(s, 'f')).toEqual({ kind: 'in-flight' });
+      await store.complete(late, { ...response, body: '{"late":true}' });
+      expect(await store.begin(s, 'f')).toEqual({ kind: 'in-flight' });
+
+      await store.complete(current, response);
+      expect(await store.begin(s, 'f')).toEqual({ kind: 'replay', response });
+    });
+
+    it('holds a claim for the lease it was given: the request deadline, what may follow it, and a margin', async () => {
+      // The default REQUEST_DEADLINE_MS: longer than a request can run, and far below the old fixed 120 s.
+      const leaseSeconds = claimLeaseSeconds(2_000);
+      expect(leaseSeconds * 1000).toBeGreaterThan(2_000 + PAST_DEADLINE_MS);
+      expect(leaseSeconds).toBe(15);
+      const store = new PgIdempotencyStore(pool, { retentionSeconds: 3600, leaseSeconds });
+      const s = scope();
+      await claim(store, s);
+      const { rows } = await pool.query<{ lease: number }>(
+        `SELECT extract(epoch FROM locked_until - created_at)::float AS lease FROM idempotency_keys WHERE key = $1`,
         [s.key],
       );
-      expect(await store.begin(s, 'f')).toEqual({ kind: 'started' });
-      // A completed key is not abandoned by a late abandon.
-      await store.complete(s, response);
-      await store.abandon(s);
-      expect(await store.begin(s, 'f')).toMatchObject({ kind: 'replay' });
+      expect(rows[0]!.lease).toBeCloseTo(leaseSeconds, 2);
     });
 
     it('purges expired keys in batches and leaves the others', async () => {
@@ -86,8 +127,7 @@ describe('shop operations on Postgres', () => {
       const expired = Array.from({ length: 5 }, scope);
       const kept = scope();
       for (const s of [...expired, kept]) {
-        await store.begin(s, 'f');
-        await store.complete(s, response);
+        await store.complete(await claim(store, s), response);
       }
       await pool.query(
         `UPDATE idempotency_keys SET expires_at = now() - interval '1 second' WHERE key = ANY($1::text[])`,

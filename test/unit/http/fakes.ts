@@ -36,6 +36,7 @@ import type {
   HealthCheck,
   HttpInventoryService,
   IdempotencyScope,
+  IdempotencyClaim,
   IdempotencyStorePort,
   ReservationOrchestratorPort,
   StoredResponse,
@@ -388,7 +389,8 @@ export function expectProblem(
 
 /** Idempotency-Key storage with the Postgres store's rules, minus expiry and leases. */
 export class InMemoryIdempotencyStore implements IdempotencyStorePort {
-  readonly rows = new Map<string, { fingerprint: string; response?: StoredResponse }>();
+  readonly rows = new Map<string, { fingerprint: string; token: string; response?: StoredResponse }>();
+  private claims = 0;
   /** The deadline each call was given, in call order. */
   readonly deadlines: { method: 'begin' | 'complete' | 'abandon'; deadline: Date | undefined }[] = [];
   private id = (s: IdempotencyScope) => JSON.stringify([s.principal, s.method, s.path, s.key]);
@@ -401,26 +403,28 @@ export class InMemoryIdempotencyStore implements IdempotencyStorePort {
     this.deadlines.push({ method: 'begin', deadline: options?.deadline });
     const row = this.rows.get(this.id(scope));
     if (!row) {
-      this.rows.set(this.id(scope), { fingerprint });
-      return { kind: 'started' };
+      const token = `claim-${++this.claims}`;
+      this.rows.set(this.id(scope), { fingerprint, token });
+      return { kind: 'started', claim: { ...scope, token } };
     }
     if (row.fingerprint !== fingerprint) return { kind: 'mismatch' };
     return row.response ? { kind: 'replay', response: row.response } : { kind: 'in-flight' };
   }
 
   async complete(
-    scope: IdempotencyScope,
+    claim: IdempotencyClaim,
     response: StoredResponse,
     options?: UnitOfWorkOptions,
   ): Promise<void> {
     this.deadlines.push({ method: 'complete', deadline: options?.deadline });
-    const row = this.rows.get(this.id(scope));
-    if (row && !row.response) row.response = response;
+    const row = this.rows.get(this.id(claim));
+    if (row?.token === claim.token && !row.response) row.response = response;
   }
 
-  async abandon(scope: IdempotencyScope, options?: UnitOfWorkOptions): Promise<void> {
+  async abandon(claim: IdempotencyClaim, options?: UnitOfWorkOptions): Promise<void> {
     this.deadlines.push({ method: 'abandon', deadline: options?.deadline });
-    if (!this.rows.get(this.id(scope))?.response) this.rows.delete(this.id(scope));
+    const row = this.rows.get(this.id(claim));
+    if (row?.token === claim.token && !row.response) this.rows.delete(this.id(claim));
   }
 
   async purgeExpired(_batch: number): Promise<number> {
