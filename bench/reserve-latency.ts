@@ -505,6 +505,9 @@ async function run(
       for (const v of args.variants) await closedLoop(v, 30, 4);
     }
     for (const level of args.levels) {
+      // Unmeasured: each variant's pools (pg connections, HTTP keep-alive sockets, the worker's slots)
+      // grow to this level's size here, not inside the first measured round.
+      for (const v of args.variants) await closedLoop(v, 2 * level, level);
       // At least 2 × callers per round, at most 5 rounds: mostly steady state, not one burst.
       const rounds = Math.max(1, Math.min(5, Math.floor(args.requests / (2 * level))));
       const perRound = Math.ceil(args.requests / rounds);
