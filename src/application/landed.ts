@@ -20,7 +20,7 @@ export const OUTCOME_GRACE_MS = 1_000;
 
 /**
  * The longest an api call runs past its deadline: a workflow-mode reserve's late update and its
- * read-back (twice OUTCOME_GRACE_MS), then storing a keyed answer (OUTCOME_GRACE_MS more at least).
+ * read-back (twice OUTCOME_GRACE_MS), then storing a keyed answer (one OUTCOME_GRACE_MS more at most).
  */
 export const PAST_DEADLINE_MS = 3 * OUTCOME_GRACE_MS;
 
