@@ -11,6 +11,9 @@ export type Role = (typeof ROLES)[number];
 export const RESERVE_MODES = ['db', 'workflow'] as const;
 export type ReserveMode = (typeof RESERVE_MODES)[number];
 
+/** The longest REQUEST_DEADLINE_MS accepted (ms). */
+export const REQUEST_DEADLINE_MS_MAX = 60_000;
+
 const int = (def: number, min: number, max: number) => z.coerce.number().int().min(min).max(max).default(def);
 const bool = (def: boolean) =>
   z
@@ -85,7 +88,7 @@ const schema = z.object({
    */
   RESERVE_MODE: z.enum(RESERVE_MODES).default('db'),
   /** How long an api call may take from its arrival (key claim, command, read): past it 503, nothing changed. */
-  REQUEST_DEADLINE_MS: int(2000, 100, 60000),
+  REQUEST_DEADLINE_MS: int(2000, 100, REQUEST_DEADLINE_MS_MAX),
   /** Orders whose workflow requests the dispatcher delivers to Temporal at once. */
   WORKFLOW_DISPATCH_CONCURRENCY: int(16, 1, 256),
   /** Orders the dispatcher delivers per second at most (0: no limit); see rateLimit.ts. */

@@ -1,7 +1,7 @@
 import { asFunction, type AwilixContainer } from 'awilix';
 import type { Logger } from 'pino';
 import type { Pool } from 'pg';
-import { claimLeaseSeconds, PgIdempotencyStore } from '../adapters/postgres/PgIdempotencyStore';
+import { PgIdempotencyStore } from '../adapters/postgres/PgIdempotencyStore';
 import { PgExpiredReservations } from '../adapters/postgres/PgExpiredReservations';
 import { PgStockLevelReader } from '../adapters/postgres/PgStockLevelReader';
 import { PgUnitOfWork } from '../adapters/postgres/PgUnitOfWork';
@@ -70,7 +70,6 @@ export function registerPersistence(container: AwilixContainer<BaseCradle & Pers
       ({ pgPool, config }: BaseCradle & PersistenceCradle) =>
         new PgIdempotencyStore(pgPool, {
           retentionSeconds: config.IDEMPOTENCY_KEY_RETENTION_SECONDS,
-          leaseSeconds: claimLeaseSeconds(config.REQUEST_DEADLINE_MS),
           timeoutMs: config.REQUEST_DEADLINE_MS,
         }),
     ).singleton(),

@@ -8,6 +8,7 @@ import type {
   StoredResponse,
 } from '../../application/ports';
 import { PAST_DEADLINE_MS } from '../../application/landed';
+import { REQUEST_DEADLINE_MS_MAX } from '../../config';
 import type { UnitOfWorkOptions } from '../../domain/ports/UnitOfWorkPort';
 import { boundedQuery, type StatementTimeoutOptions } from './statementTimeout';
 import { timeoutWithin } from './timeout';
@@ -25,12 +26,12 @@ export interface PgIdempotencyStoreOptions extends StatementTimeoutOptions {
   /**
    * How long a started key stays claimed without completing before another request may take it over
    * (its process died mid-request, or its claim landed after its request gave up). Longer than any
-   * request can run: the service gives it `claimLeaseSeconds(REQUEST_DEADLINE_MS)`.
+   * request can run. By default `claimLeaseSeconds(timeoutMs)`, timeoutMs being the request deadline
+   * (REQUEST_DEADLINE_MS); without a timeoutMs (tests, tools), that of the longest deadline allowed.
    */
   leaseSeconds?: number;
 }
 
-const DEFAULT_LEASE_SECONDS = 120;
 /** Beyond the longest request: a process that stalls a little (GC, a busy host) keeps its claim. */
 const LEASE_MARGIN_MS = 10_000;
 
@@ -100,7 +101,8 @@ export class PgIdempotencyStore implements IdempotencyStorePort {
     private readonly pool: Pick<Pool, 'query'>,
     private readonly options: PgIdempotencyStoreOptions,
   ) {
-    this.leaseSeconds = options.leaseSeconds ?? DEFAULT_LEASE_SECONDS;
+    this.leaseSeconds =
+      options.leaseSeconds ?? claimLeaseSeconds(options.timeoutMs || REQUEST_DEADLINE_MS_MAX);
   }
 
   async begin(

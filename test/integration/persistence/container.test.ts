@@ -1,5 +1,6 @@
 import { Writable } from 'node:stream';
 import { Client, type PoolClient } from 'pg';
+import { claimLeaseSeconds } from '../../../src/adapters/postgres/PgIdempotencyStore';
 import { loadConfig } from '../../../src/config';
 import { createLogger } from '../../../src/container/logger';
 import { createPersistenceContainer } from '../../../src/container/persistence';
@@ -60,6 +61,30 @@ describe('registerPersistence (Awilix)', () => {
       expect(Date.parse(outcome.reservation.expiresAt) - Date.parse(outcome.reservation.createdAt)).toBe(
         45_000,
       );
+    } finally {
+      await container.dispose();
+    }
+  });
+
+  it('holds an Idempotency-Key claim for the lease that REQUEST_DEADLINE_MS gives', async () => {
+    const deadlineMs = 7_000;
+    const container = createPersistenceContainer(
+      loadConfig({
+        DATABASE_URL: db.url,
+        REQUEST_DEADLINE_MS: String(deadlineMs),
+        LOG_LEVEL: 'silent',
+        NODE_ENV: 'test',
+      }),
+    );
+    try {
+      const key = `lease-${uniqueSku('CT')}`;
+      const scope = { principal: 'container-test', method: 'POST', path: '/reservations', key };
+      expect(await container.cradle.idempotencyStore.begin(scope, 'f')).toMatchObject({ kind: 'started' });
+      const { rows } = await container.cradle.pgPool.query<{ lease: number }>(
+        `SELECT extract(epoch FROM locked_until - created_at)::float AS lease FROM idempotency_keys WHERE key = $1`,
+        [key],
+      );
+      expect(rows[0]!.lease).toBeCloseTo(claimLeaseSeconds(deadlineMs), 2);
     } finally {
       await container.dispose();
     }
