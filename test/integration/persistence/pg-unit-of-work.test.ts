@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
 import { DatabaseUnavailableError, PgUnitOfWork } from '../../../src/adapters/postgres/PgUnitOfWork';
 import {
@@ -117,11 +118,21 @@ describe('PgUnitOfWork (node-postgres on the shared pool)', () => {
     await expect(
       uow.run(async (tx) => {
         await tx.inventory.save([ProductInventory.create(sku, { onHand: 3 }, t0)]);
+        await tx.outbox.record([
+          {
+            eventId: randomUUID(),
+            type: 'StockReplenished',
+            partitionKey: sku.value,
+            occurredAt: t0,
+            data: {},
+          },
+        ]);
         throw new Error('boom');
       }),
     ).rejects.toThrow('boom');
     expect(await prisma.stockLevel.findUnique({ where: { sku: sku.value } })).toBeNull();
     expect(await prisma.stockMovement.count({ where: { sku: sku.value } })).toBe(0);
+    expect(await prisma.outboxEvent.count({ where: { partitionKey: sku.value } })).toBe(0);
   });
 
   it('reruns the whole work after a ConcurrencyError, at most three times', async () => {
@@ -132,6 +143,14 @@ describe('PgUnitOfWork (node-postgres on the shared pool)', () => {
       return 'done';
     });
     expect({ result, attempts }).toEqual({ result: 'done', attempts: 3 });
+    attempts = 0;
+    await expect(
+      uow.run(async () => {
+        attempts += 1;
+        throw new ConcurrencyError('always');
+      }),
+    ).rejects.toBeInstanceOf(ConcurrencyError);
+    expect(attempts).toBe(3);
   });
 
   it('turns a stale deferred write into a ConcurrencyError at commit, with nothing of it written', async () => {
