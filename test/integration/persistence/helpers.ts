@@ -1,3 +1,5 @@
+import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { join } from 'node:path';
 import type { Pool } from 'pg';
 import { PgUnitOfWork } from '../../../src/adapters/postgres/PgUnitOfWork';
 import { PrismaInventoryRepository } from '../../../src/adapters/postgres/PrismaInventoryRepository';
@@ -64,4 +66,15 @@ export async function seedStock(url: string, levels: Record<string, number>): Pr
   } finally {
     await pg.close();
   }
+}
+
+const ROOT = join(__dirname, '..', '..', '..');
+
+/** `npm run ledger:check` (scripts/ledger-check.ts) against the database at `url`, as an operator runs it. */
+export function ledgerCheck(url: string): SpawnSyncReturns<string> {
+  return spawnSync(join(ROOT, 'node_modules', '.bin', 'tsx'), ['scripts/ledger-check.ts'], {
+    cwd: ROOT,
+    env: { ...process.env, DATABASE_URL: url, LOG_LEVEL: 'silent' },
+    encoding: 'utf8',
+  });
 }

@@ -1,23 +1,11 @@
-import { spawnSync } from 'node:child_process';
-import { join } from 'node:path';
 import type { PrismaClient } from '../../../src/adapters/postgres/PrismaClientFactory';
 import { auditIsClean, PrismaLedgerAuditor } from '../../../src/adapters/postgres/PrismaLedgerAuditor';
 import type { InventoryService } from '../../../src/application/InventoryService';
 import { createTestDatabase, withPg, type TestDatabase } from '../../support/db';
 import { uniqueOrderId, uniqueSku } from '../../support/naming';
-import { connectPostgres, postgresInventory, type TestPostgres } from './helpers';
+import { connectPostgres, ledgerCheck, postgresInventory, type TestPostgres } from './helpers';
 
 jest.setTimeout(60_000);
-
-const ROOT = join(__dirname, '..', '..', '..');
-
-function ledgerCheck(url: string) {
-  return spawnSync(join(ROOT, 'node_modules', '.bin', 'tsx'), ['scripts/ledger-check.ts'], {
-    cwd: ROOT,
-    env: { ...process.env, DATABASE_URL: url, LOG_LEVEL: 'silent' },
-    encoding: 'utf8',
-  });
-}
 
 /**
  * ledger:check beyond the ledger: each SKU's `reserved` against its open reservation lines, and each
