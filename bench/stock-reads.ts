@@ -35,7 +35,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { connect, createServer, type AddressInfo } from 'node:net';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { isDeepStrictEqual } from 'node:util';
@@ -45,6 +45,7 @@ import { jwtSettingsFrom, mintToken } from '../src/adapters/http/auth';
 import { applyMigrations } from '../src/adapters/postgres/MigrationApplier';
 import { MAX_BATCH_SKUS } from '../src/application/input';
 import { loadConfig } from '../src/config';
+import { freePort } from '../test/support/serviceProcess';
 import { Connection, type HttpResponse } from './lib/httpClient';
 
 type Side = 'floor' | 'real';
@@ -442,17 +443,6 @@ function printBatchTables(
 }
 
 // ---- orchestration -------------------------------------------------------------------------------
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 async function waitListening(child: ChildProcess, port: number, what: string): Promise<void> {
   const until = Date.now() + 60_000;

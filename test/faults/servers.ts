@@ -3,8 +3,9 @@ import { chownSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, write
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { devServerReady, terminateChild } from '../support/devServer';
-import { Client } from 'pg';
+import type { Client } from 'pg';
 import { applyMigrations, readMigrations } from '../../src/adapters/postgres/MigrationApplier';
+import { withPg } from '../support/db';
 import { eventually } from '../support/eventually';
 import { portOpen } from '../support/services';
 import { templateDatabaseName } from '../support/naming';
@@ -145,14 +146,8 @@ export class FaultPostgres {
     await this.pgCtl(['-m', mode, '-w', '-t', '60', '-l', join(this.dir, 'server.log'), 'restart']);
   }
 
-  async admin<T>(fn: (c: Client) => Promise<T>, url = this.adminUrl): Promise<T> {
-    const client = new Client({ connectionString: url });
-    await client.connect();
-    try {
-      return await fn(client);
-    } finally {
-      await client.end();
-    }
+  admin<T>(fn: (c: Client) => Promise<T>, url = this.adminUrl): Promise<T> {
+    return withPg(url, fn);
   }
 
   /** A database migrated by the project's applier, cloned from a template built once. */
