@@ -1,15 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { EventCollector, type CollectedMessage } from '../support/eventCollector';
+import type { CollectedMessage, EventCollector } from '../support/eventCollector';
 import { eventually } from '../support/eventually';
 import { uniqueOrderId, uniqueSku } from '../support/naming';
-import { OrderEventsPublisher } from '../support/orderEvents';
+import type { OrderEventsPublisher } from '../support/orderEvents';
 import { dashboardQueries } from '../support/grafana';
 import { PrometheusProcess } from '../support/prometheus';
 import { freePort } from '../support/serviceProcess';
 import { expectStatus } from './assertions';
-import { startE2E, type E2EEnvironment } from './harness';
+import { startSagaE2E, type SagaEnvironment } from './harness';
 
 jest.setTimeout(180_000);
 
@@ -21,7 +21,7 @@ const OBSERVABILITY = join(__dirname, '..', '..', 'observability');
  * or dropped metric fails here and not on an operator's screen.
  */
 describe('Grafana dashboards (e2e, real Prometheus)', () => {
-  let env: E2EEnvironment;
+  let env: SagaEnvironment;
   let events: EventCollector;
   let orderService: OrderEventsPublisher;
   let prometheus: PrometheusProcess;
@@ -29,11 +29,10 @@ describe('Grafana dashboards (e2e, real Prometheus)', () => {
 
   beforeAll(async () => {
     const workerMetricsPort = await freePort();
-    env = await startE2E('inv_e2e_dash', {
+    env = await startSagaE2E('inv_e2e_dash', {
       env: { TEMPORAL_WORKER_METRICS_PORT: String(workerMetricsPort) },
     });
-    events = await EventCollector.start(env.vhost.url);
-    orderService = await OrderEventsPublisher.open(env.vhost.url);
+    ({ events, orderService } = env);
 
     const config = parse(readFileSync(join(OBSERVABILITY, 'prometheus', 'prometheus.yml'), 'utf8')) as {
       global: Record<string, unknown>;
@@ -60,8 +59,6 @@ describe('Grafana dashboards (e2e, real Prometheus)', () => {
 
   afterAll(async () => {
     await prometheus?.stop();
-    await orderService?.close();
-    await events?.close();
     await env?.teardown();
   });
 

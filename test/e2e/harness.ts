@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { jwtSettingsFrom, mintToken, type Scope } from '../../src/adapters/http/auth';
 import { createTestVhost, type TestVhost } from '../support/amqp';
 import { createTestDatabase, type TestDatabase } from '../support/db';
+import { EventCollector } from '../support/eventCollector';
+import { OrderEventsPublisher } from '../support/orderEvents';
 import { ServiceProcess, terminateOpenWorkflows } from '../support/serviceProcess';
 
 const ROOT = join(__dirname, '..', '..');
@@ -177,6 +179,42 @@ export async function startE2E(
       if (problems.length > 0) throw problems[0];
     },
   };
+}
+
+/** An environment with what a saga test talks to besides the HTTP API. */
+export interface SagaEnvironment extends E2EEnvironment {
+  /** Every event the service publishes on its vhost. */
+  events: EventCollector;
+  /** order-service's side: publishes OrderConfirmed / OrderCancelled. */
+  orderService: OrderEventsPublisher;
+}
+
+/** startE2E, plus a collector of the service's events and order-service's publisher; teardown() closes them first. */
+export async function startSagaE2E(
+  prefix: string,
+  options: Parameters<typeof startE2E>[1] = {},
+): Promise<SagaEnvironment> {
+  const env = await startE2E(prefix, options);
+  let events: EventCollector | undefined;
+  try {
+    events = await EventCollector.start(env.vhost.url);
+    const orderService = await OrderEventsPublisher.open(env.vhost.url);
+    const collector = events;
+    return {
+      ...env,
+      events: collector,
+      orderService,
+      async teardown() {
+        await orderService.close();
+        await collector.close();
+        await env.teardown();
+      },
+    };
+  } catch (error) {
+    await events?.close().catch(() => undefined);
+    await env.teardown().catch(() => undefined);
+    throw error;
+  }
 }
 
 export interface ScriptResult {

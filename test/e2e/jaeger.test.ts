@@ -4,10 +4,10 @@ import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { Resource } from '@opentelemetry/resources';
 import { BasicTracerProvider, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { EventCollector, type CollectedMessage } from '../support/eventCollector';
+import type { CollectedMessage, EventCollector } from '../support/eventCollector';
 import { eventually } from '../support/eventually';
 import { uniqueOrderId, uniqueSku } from '../support/naming';
-import { OrderEventsPublisher } from '../support/orderEvents';
+import type { OrderEventsPublisher } from '../support/orderEvents';
 import {
   fromJaeger,
   parseTraceparent,
@@ -17,7 +17,7 @@ import {
   type TraceSpan,
 } from '../support/traceTree';
 import { expectStatus } from './assertions';
-import { startE2E, type E2EEnvironment } from './harness';
+import { startSagaE2E, type SagaEnvironment } from './harness';
 
 jest.setTimeout(120_000);
 
@@ -67,7 +67,7 @@ async function jaegerTraces(service: string): Promise<JaegerTrace[]> {
  * span's traceparent.
  */
 describe('traces in Jaeger (e2e)', () => {
-  let env: E2EEnvironment;
+  let env: SagaEnvironment;
   let events: EventCollector;
   let orderService: OrderEventsPublisher;
   const provider = new BasicTracerProvider({
@@ -81,20 +81,17 @@ describe('traces in Jaeger (e2e)', () => {
 
   beforeAll(async () => {
     await assertJaegerReachable();
-    env = await startE2E('inv_e2e_jaeger', {
+    env = await startSagaE2E('inv_e2e_jaeger', {
       env: {
         OTEL_SDK_DISABLED: 'false',
         OTEL_EXPORTER_OTLP_ENDPOINT: JAEGER_OTLP_ENDPOINT,
         OTEL_SERVICE_NAME: SERVICE,
       },
     });
-    events = await EventCollector.start(env.vhost.url);
-    orderService = await OrderEventsPublisher.open(env.vhost.url);
+    ({ events, orderService } = env);
   });
 
   afterAll(async () => {
-    await orderService?.close();
-    await events?.close();
     await env?.teardown();
     await provider.shutdown();
   });

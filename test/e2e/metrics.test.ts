@@ -1,15 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { EventCollector, type CollectedMessage } from '../support/eventCollector';
+import type { CollectedMessage, EventCollector } from '../support/eventCollector';
 import { eventually } from '../support/eventually';
 import { uniqueOrderId, uniqueSku } from '../support/naming';
-import { OrderEventsPublisher } from '../support/orderEvents';
+import type { OrderEventsPublisher } from '../support/orderEvents';
 import { PrometheusProcess } from '../support/prometheus';
 import { scrape, type Scrape } from '../support/promText';
 import { freePort } from '../support/serviceProcess';
 import { expectStatus } from './assertions';
-import { startE2E, type E2EEnvironment } from './harness';
+import { startSagaE2E, type SagaEnvironment } from './harness';
 
 jest.setTimeout(120_000);
 
@@ -21,7 +21,7 @@ const PROMETHEUS_DIR = join(__dirname, '..', '..', 'observability', 'prometheus'
  * (item 5): every target up.
  */
 describe('metrics (e2e)', () => {
-  let env: E2EEnvironment;
+  let env: SagaEnvironment;
   let workerMetricsPort: number;
   let events: EventCollector;
   let orderService: OrderEventsPublisher;
@@ -29,17 +29,14 @@ describe('metrics (e2e)', () => {
 
   beforeAll(async () => {
     workerMetricsPort = await freePort();
-    env = await startE2E('inv_e2e_metrics', {
+    env = await startSagaE2E('inv_e2e_metrics', {
       env: { TEMPORAL_WORKER_METRICS_PORT: String(workerMetricsPort) },
     });
-    events = await EventCollector.start(env.vhost.url);
-    orderService = await OrderEventsPublisher.open(env.vhost.url);
+    ({ events, orderService } = env);
   });
 
   afterAll(async () => {
     await prometheus?.stop();
-    await orderService?.close();
-    await events?.close();
     await env?.teardown();
   });
 

@@ -1,14 +1,14 @@
 import { Client, Connection } from '@temporalio/client';
 import { Client as PgClient } from 'pg';
 import { reservationWorkflowId } from '../../workflows/shared';
-import { EventCollector, type CollectedMessage } from '../support/eventCollector';
+import type { CollectedMessage, EventCollector } from '../support/eventCollector';
 import { eventually } from '../support/eventually';
 import { uniqueOrderId, uniqueSku } from '../support/naming';
-import { OrderEventsPublisher } from '../support/orderEvents';
+import type { OrderEventsPublisher } from '../support/orderEvents';
 import { ServiceProcess } from '../support/serviceProcess';
 import { TcpProxy } from '../support/tcp-proxy';
 import { expectStatus, type ReservationBody, type StockLevelBody } from './assertions';
-import { Api, startE2E, type E2EEnvironment } from './harness';
+import { Api, startSagaE2E, type SagaEnvironment } from './harness';
 
 jest.setTimeout(120_000);
 
@@ -22,7 +22,7 @@ const [temporalHost, temporalPort] = [TEMPORAL.split(':')[0]!, Number(TEMPORAL.s
  */
 describe('the Postgres-first reserve (e2e, RESERVE_MODE=db)', () => {
   let proxy: TcpProxy;
-  let env: E2EEnvironment;
+  let env: SagaEnvironment;
   let events: EventCollector;
   let orderService: OrderEventsPublisher;
   let temporal: Connection;
@@ -32,12 +32,11 @@ describe('the Postgres-first reserve (e2e, RESERVE_MODE=db)', () => {
 
   beforeAll(async () => {
     proxy = await TcpProxy.start({ host: temporalHost, port: temporalPort });
-    env = await startE2E('inv_e2e_pgfirst', {
+    env = await startSagaE2E('inv_e2e_pgfirst', {
       // The expiry sweep off: these tests show what reads, reserves and the workflow do without it.
       env: { RESERVE_MODE: 'db', TEMPORAL_ADDRESS: `127.0.0.1:${proxy.port}`, EXPIRY_SWEEP_INTERVAL_MS: '0' },
     });
-    events = await EventCollector.start(env.vhost.url);
-    orderService = await OrderEventsPublisher.open(env.vhost.url);
+    ({ events, orderService } = env);
     temporal = await Connection.connect({ address: TEMPORAL });
     client = new Client({ connection: temporal, namespace: process.env.TEMPORAL_NAMESPACE ?? 'default' });
     pg = new PgClient({ connectionString: env.db.url });
@@ -48,8 +47,6 @@ describe('the Postgres-first reserve (e2e, RESERVE_MODE=db)', () => {
     for (const p of extra) await p.kill();
     await pg?.end();
     await temporal?.close();
-    await orderService?.close();
-    await events?.close();
     proxy?.restore();
     await env?.teardown();
     await proxy?.close();

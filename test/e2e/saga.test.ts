@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { createTestVhost } from '../support/amqp';
-import { EventCollector, type CollectedMessage } from '../support/eventCollector';
+import type { CollectedMessage, EventCollector } from '../support/eventCollector';
 import { eventually } from '../support/eventually';
 import { uniqueOrderId, uniqueSku } from '../support/naming';
-import { OrderEventsPublisher } from '../support/orderEvents';
+import type { OrderEventsPublisher } from '../support/orderEvents';
 import { OtlpSink } from '../support/otlpSink';
 import {
   expectReservation,
@@ -12,7 +12,7 @@ import {
   type ReservationBody,
   type StockLevelBody,
 } from './assertions';
-import { runScript, startE2E, type Api, type E2EEnvironment } from './harness';
+import { runScript, startSagaE2E, type Api, type SagaEnvironment } from './harness';
 
 jest.setTimeout(60_000);
 
@@ -27,7 +27,7 @@ const EVENT_TIMEOUT_MS = 10_000;
  * inventory.events. Tracing is on (exported to a stand-in OTLP collector), as in production.
  */
 describe('reservation saga (e2e: HTTP → Temporal → Postgres → RabbitMQ → bridge)', () => {
-  let env: E2EEnvironment;
+  let env: SagaEnvironment;
   let api: Api;
   let sink: OtlpSink;
   let events: EventCollector;
@@ -35,17 +35,14 @@ describe('reservation saga (e2e: HTTP → Temporal → Postgres → RabbitMQ →
 
   beforeAll(async () => {
     sink = await OtlpSink.start();
-    env = await startE2E('inv_e2e_saga', {
+    env = await startSagaE2E('inv_e2e_saga', {
       env: { OTEL_SDK_DISABLED: 'false', OTEL_EXPORTER_OTLP_ENDPOINT: sink.endpoint },
     });
     api = env.api;
-    events = await EventCollector.start(env.vhost.url);
-    orderService = await OrderEventsPublisher.open(env.vhost.url);
+    ({ events, orderService } = env);
   });
 
   afterAll(async () => {
-    await orderService?.close();
-    await events?.close();
     await env?.teardown();
     await sink?.close();
   });

@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { EventCollector, type CollectedMessage } from '../support/eventCollector';
+import type { CollectedMessage, EventCollector } from '../support/eventCollector';
 import { eventually } from '../support/eventually';
 import { uniqueOrderId, uniqueSku } from '../support/naming';
-import { OrderEventsPublisher } from '../support/orderEvents';
+import type { OrderEventsPublisher } from '../support/orderEvents';
 import { OtlpSink } from '../support/otlpSink';
 import { fromOtlp, parseTraceparent, traceparent, TraceTree, type SpanMatcher } from '../support/traceTree';
 import { expectStatus } from './assertions';
-import { reserveMode, startE2E, type E2EEnvironment } from './harness';
+import { reserveMode, startSagaE2E, type SagaEnvironment } from './harness';
 
 jest.setTimeout(90_000);
 
@@ -23,26 +23,23 @@ const hex = (bytes: number) => randomBytes(bytes).toString('hex');
  */
 describe('one trace per reservation (in-memory OTLP collector)', () => {
   let sink: OtlpSink;
-  let env: E2EEnvironment;
+  let env: SagaEnvironment;
   let events: EventCollector;
   let orderService: OrderEventsPublisher;
 
   beforeAll(async () => {
     sink = await OtlpSink.start();
-    env = await startE2E('inv_e2e_trace', {
+    env = await startSagaE2E('inv_e2e_trace', {
       env: {
         OTEL_SDK_DISABLED: 'false',
         OTEL_EXPORTER_OTLP_ENDPOINT: sink.endpoint,
         OTEL_SERVICE_NAME: SERVICE,
       },
     });
-    events = await EventCollector.start(env.vhost.url);
-    orderService = await OrderEventsPublisher.open(env.vhost.url);
+    ({ events, orderService } = env);
   });
 
   afterAll(async () => {
-    await orderService?.close();
-    await events?.close();
     await env?.teardown();
     await sink?.close();
   });
