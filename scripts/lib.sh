@@ -7,6 +7,10 @@ DATA="$ROOT/.data"
 # shellcheck source=../temporal/versions.env
 source "$ROOT/temporal/versions.env"
 
+# The service URLs the caller set itself, before the defaults below (use_test_servers needs them).
+CALLER_SERVICE_URLS=()
+for v in DATABASE_URL AMQP_URL TEMPORAL_ADDRESS; do [[ -n ${!v:-} ]] && CALLER_SERVICE_URLS+=("$v"); done
+
 # Local defaults: used only when the variable is not already set.
 : "${DATABASE_URL:=postgresql://inventory:inventory@127.0.0.1:5432/inventory}"
 : "${AMQP_URL:=amqp://guest:guest@127.0.0.1:5672}"
@@ -55,3 +59,17 @@ temporal_host() { echo "${TEMPORAL_ADDRESS%:*}"; }
 temporal_port() { echo "${TEMPORAL_ADDRESS##*:}"; }
 
 pg_cluster_version() { ls /usr/lib/postgresql 2>/dev/null | sort -n | tail -1; }
+
+# The servers of the test suites (npm test, npm run test:fuzz), in the order test/support/global-setup.ts
+# uses: DATABASE_URL / AMQP_URL / TEMPORAL_ADDRESS when the caller set all three; Testcontainers when a
+# Docker engine answers; otherwise the local servers of 'npm run setup', started here when they are down.
+# Unsets the URLs that only the defaults above filled in, so that global-setup can choose.
+use_test_servers() {
+  local v
+  for v in DATABASE_URL AMQP_URL TEMPORAL_ADDRESS; do
+    [[ " ${CALLER_SERVICE_URLS[*]} " == *" $v "* ]] || unset "$v"
+  done
+  if ((${#CALLER_SERVICE_URLS[@]} < 3)) && ! { command -v docker >/dev/null && docker info >/dev/null 2>&1; }; then
+    bash "$ROOT/scripts/services.sh" up >/dev/null
+  fi
+}

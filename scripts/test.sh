@@ -6,16 +6,9 @@
 # DATABASE_URL / AMQP_URL / TEMPORAL_ADDRESS when all set; Testcontainers when a Docker engine answers;
 # otherwise the local servers of 'npm run setup', which this script starts when they are down.
 set -Eeuo pipefail
-given=()
-for v in DATABASE_URL AMQP_URL TEMPORAL_ADDRESS; do [[ -n ${!v:-} ]] && given+=("$v"); done
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ROOT"
-# lib.sh fills in local defaults; keep only what the caller really set, so global-setup can choose.
-for v in DATABASE_URL AMQP_URL TEMPORAL_ADDRESS; do [[ " ${given[*]} " == *" $v "* ]] || unset "$v"; done
-
-if ((${#given[@]} < 3)) && ! { command -v docker >/dev/null && docker info >/dev/null 2>&1; }; then
-  bash "$ROOT/scripts/services.sh" up >/dev/null
-fi
+use_test_servers
 
 mkdir -p "$DATA"
 results="$DATA/jest-results.json"
