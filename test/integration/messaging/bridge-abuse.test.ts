@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { Client, Connection } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
+import { defaultPayloadConverter } from '@temporalio/common';
 import amqp, { type ChannelModel } from 'amqplib';
-import { asValue, type AwilixContainer } from 'awilix';
+import type { AwilixContainer } from 'awilix';
 import type { HandledMessage } from '../../../src/adapters/rabbitmq/OrderEventsBridge';
 import { MAX_ORDER_EVENT_BYTES } from '../../../src/adapters/rabbitmq/orderEvents';
 import { DEAD_LETTER_REASON_HEADER, Topology } from '../../../src/adapters/rabbitmq/topology';
-import { TemporalOrderSignals } from '../../support/TemporalOrderSignals';
-import type { OrderSignalPort } from '../../../src/application/ports';
 import { createBaseContainer, type BaseCradle } from '../../../src/container/base';
 import {
   registerMessaging,
@@ -15,12 +14,18 @@ import {
 } from '../../../src/container/messaging';
 import type { Component } from '../../../src/container/lifecycle';
 import { registerPersistence, type PersistenceCradle } from '../../../src/container/persistence';
-import { RESERVATION_WORKFLOW_TYPE, reservationWorkflowId } from '../../../workflows/shared';
+import {
+  registerTemporal,
+  reservationWorkflowDispatcherComponent,
+  type ReservationDispatcherComponent,
+  type TemporalCradle,
+} from '../../../src/container/temporal';
+import { reservationWorkflowId, type WorkflowRequestSignal } from '../../../workflows/shared';
 import { createTestVhost, type TestVhost } from '../../support/amqp';
-import { createTestDatabase, requireEnv, type TestDatabase } from '../../support/db';
+import { createTestDatabase, type TestDatabase } from '../../support/db';
 import { EventCollector } from '../../support/eventCollector';
 import { eventually } from '../../support/eventually';
-import { uniqueName, uniqueOrderId } from '../../support/naming';
+import { uniqueName, uniqueOrderId, uniqueSku } from '../../support/naming';
 import { OrderEventsPublisher } from '../../support/orderEvents';
 import { testConfig, testLogger } from './harness';
 
@@ -29,36 +34,42 @@ jest.setTimeout(120_000);
 const FLOOD = 2_000;
 
 /**
- * The bridge as the bridge role runs it (container wiring, real RabbitMQ, Postgres, and the production
- * Temporal adapter against the dev server) fed with what an attacker or a broken producer would send.
- * Every bad message must end in the dead-letter queue, the consumer must never detach, and a genuine
- * OrderCancelled published behind the flood must still reach its reservation workflow.
+ * The bridge as the bridge role runs it (container wiring, real RabbitMQ and Postgres; its decisions go
+ * to Postgres and the workflow-request dispatcher delivers them to the dev server) fed with what an
+ * attacker or a broken producer would send. Every bad message must end in the dead-letter queue, the
+ * consumer must never detach, and a genuine OrderCancelled published behind the flood must still reach
+ * its reservation workflow.
  */
 describe('AMQP abuse: the bridge under malformed, oversized, mismatched and flooding input', () => {
   let db: TestDatabase;
   let vhost: TestVhost;
-  let temporal: Connection;
   let client: Client;
+  let dispatcher: ReservationDispatcherComponent | undefined;
   let container: AwilixContainer<Cradle>;
   let running: Component | undefined;
   let orders: OrderEventsPublisher;
   let admin: ChannelModel;
   const taskQueue = uniqueName('bridge-abuse-no-worker');
   const started: string[] = [];
-  type Cradle = BaseCradle & PersistenceCradle & MessagingCradle & { orderSignals: OrderSignalPort };
+  type Cradle = BaseCradle & PersistenceCradle & TemporalCradle & MessagingCradle;
 
   beforeAll(async () => {
     db = await createTestDatabase('inv_abuse');
     vhost = await createTestVhost('inv_abuse');
-    temporal = await Connection.connect({ address: requireEnv('TEMPORAL_ADDRESS') });
-    client = new Client({ connection: temporal, namespace: process.env.TEMPORAL_NAMESPACE ?? 'default' });
     container = createBaseContainer<Cradle>(
-      testConfig({ DATABASE_URL: db.url, AMQP_URL: vhost.url }),
+      testConfig({
+        DATABASE_URL: db.url,
+        AMQP_URL: vhost.url,
+        RESERVE_MODE: 'db',
+        TEMPORAL_TASK_QUEUE: taskQueue,
+      }),
       testLogger(),
     );
+    // The wiring of a process with the bridge and worker roles.
     registerPersistence(container);
-    container.register({ orderSignals: asValue(new TemporalOrderSignals({ client })) });
+    registerTemporal(container);
     registerMessaging(container);
+    client = container.resolve('temporalClient');
     orders = await OrderEventsPublisher.open(vhost.url);
     admin = await amqp.connect(vhost.url);
   });
@@ -71,10 +82,10 @@ describe('AMQP abuse: the bridge under malformed, oversized, mismatched and floo
         .catch(() => undefined);
     }
     await running?.stop();
+    await dispatcher?.stop();
     await container?.dispose();
     await orders?.close();
     await admin?.close().catch(() => undefined);
-    await temporal?.close();
     await vhost?.drop();
     await db?.drop();
   });
@@ -104,11 +115,19 @@ describe('AMQP abuse: the bridge under malformed, oversized, mismatched and floo
     }, 20);
 
     try {
-      // The order whose cancel must get through: a running reservation workflow (on a task queue no
-      // worker polls, so the signal stays in its history for the assertion).
+      // The order whose cancel must get through: an open reservation, made as the HTTP reserve makes it.
+      // Its workflow is started by the dispatcher below, on a task queue no worker polls, so the signals
+      // stay in its history for the assertion.
       const orderId = uniqueOrderId('abuse');
       const workflowId = reservationWorkflowId(orderId);
-      await client.workflow.start(RESERVATION_WORKFLOW_TYPE, { taskQueue, workflowId, args: [] });
+      const sku = uniqueSku('ABUSE');
+      const scope = container.createScope();
+      await scope.resolve('inventoryService').setLevels({ sku, onHand: 1 });
+      await scope.dispose();
+      const reserved = await container
+        .resolve('orchestrator')
+        .reserve({ orderId, lines: [{ sku, quantity: 1 }] });
+      expect(reserved.kind).toBe('reserved');
       started.push(workflowId);
 
       // A good event whose eventId the reuse cases then claim for other bodies.
@@ -194,19 +213,38 @@ describe('AMQP abuse: the bridge under malformed, oversized, mismatched and floo
       }
       const cancel = await orders.publish('OrderCancelled', { orderId, reason: 'behind-the-flood' });
 
-      // The genuine cancel is applied: Temporal accepted the signal (it is in the workflow's history).
+      // The genuine cancel is applied: recorded for the workflow, then delivered by the dispatcher, and
+      // Temporal accepted it (the request signal with the cancel is in the workflow's history).
       await eventually(() => handled.find((h) => h.eventId === cancel), {
         what: 'the cancel behind the flood handled',
         timeoutMs: 90_000,
         intervalMs: 100,
       });
       expect(handled.find((h) => h.eventId === cancel)).toMatchObject({ outcome: 'signalled' });
-      const history = await client.workflow.getHandle(workflowId).fetchHistory();
+      dispatcher = reservationWorkflowDispatcherComponent(container);
+      dispatcher.start();
+      const requests = await eventually(
+        async () => {
+          const history = await client.workflow
+            .getHandle(workflowId)
+            .fetchHistory()
+            .catch(() => undefined);
+          const signals = (history?.events ?? []).flatMap((e) => {
+            const signalled = e.workflowExecutionSignaledEventAttributes;
+            return signalled ? [signalled] : [];
+          });
+          return signals.length > 0 ? signals : undefined;
+        },
+        { what: 'the cancel delivered to the workflow', timeoutMs: 20_000 },
+      );
+      expect(requests.map((r) => r.signalName)).toEqual(['request']);
       expect(
-        (history.events ?? [])
-          .map((e) => e.workflowExecutionSignaledEventAttributes?.signalName)
-          .filter(Boolean),
-      ).toEqual(['cancel']);
+        defaultPayloadConverter.fromPayload<WorkflowRequestSignal>(requests[0]!.input!.payloads![0]!),
+      ).toMatchObject({
+        kind: 'cancel',
+        reason: 'behind-the-flood',
+        status: 'RESERVED',
+      });
 
       // Every bad message is in the dead-letter queue, with the reason its kind calls for, and nothing else.
       const ch = await admin.createChannel();

@@ -1,39 +1,52 @@
-import { Client, Connection } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
+import { defaultPayloadConverter } from '@temporalio/common';
 import type { AwilixContainer } from 'awilix';
-import { AmqpConnection } from '../../../src/adapters/rabbitmq/AmqpConnection';
-import { OrderEventsBridge, type HandledMessage } from '../../../src/adapters/rabbitmq/OrderEventsBridge';
-import { PrismaProcessedMessageStore } from '../../../src/adapters/postgres/ProcessedMessageStore';
-import { TemporalOrderSignals } from '../../support/TemporalOrderSignals';
-import { HandleOrderEvent } from '../../../src/application/HandleOrderEvent';
-import type { BaseCradle } from '../../../src/container/base';
-import { createPersistenceContainer, type PersistenceCradle } from '../../../src/container/persistence';
-import { RESERVATION_WORKFLOW_TYPE, reservationWorkflowId } from '../../../workflows/shared';
+import type { HandledMessage, OrderEventsBridge } from '../../../src/adapters/rabbitmq/OrderEventsBridge';
+import { createBaseContainer, type BaseCradle } from '../../../src/container/base';
+import type { Component } from '../../../src/container/lifecycle';
+import {
+  orderEventsBridgeComponent,
+  registerMessaging,
+  type MessagingCradle,
+} from '../../../src/container/messaging';
+import { registerPersistence, type PersistenceCradle } from '../../../src/container/persistence';
+import {
+  registerTemporal,
+  reservationWorkflowDispatcherComponent,
+  type ReservationDispatcherComponent,
+  type TemporalCradle,
+} from '../../../src/container/temporal';
+import { reservationWorkflowId, type WorkflowRequestSignal } from '../../../workflows/shared';
 import { createTestVhost, type TestVhost } from '../../support/amqp';
-import { createTestDatabase, requireEnv, type TestDatabase } from '../../support/db';
+import { createTestDatabase, type TestDatabase } from '../../support/db';
 import { eventually } from '../../support/eventually';
-import { uniqueName, uniqueOrderId } from '../../support/naming';
+import { uniqueName, uniqueOrderId, uniqueSku } from '../../support/naming';
 import { OrderEventsPublisher } from '../../support/orderEvents';
 import { testConfig, testLogger } from './harness';
 
-jest.setTimeout(30_000);
+jest.setTimeout(60_000);
+
+type Cradle = BaseCradle & PersistenceCradle & TemporalCradle & MessagingCradle;
 
 /**
- * The bridge with the real Temporal adapter against the dev server. A workflow started on a task queue
- * no worker polls is enough to prove "ack only after Temporal accepted the signal": the signal lands in
- * its history. (The full saga, with the worker, is the HTTP-driven end-to-end test.)
+ * The bridge as the bridge and worker roles run it, through to Temporal: the container's orderSignals
+ * record order-service's decision in Postgres, and the workflow-request dispatcher delivers it as the
+ * `request` signal to reservation-<orderId>. No worker polls the task queue, so what Temporal accepted
+ * stays in each workflow's history for the assertions. (The saga with a worker: reservation-saga and
+ * the e2e suites.)
  */
-describe('OrderEventsBridge → TemporalOrderSignals (real Temporal dev server)', () => {
+describe('OrderEventsBridge → order decisions → dispatcher → reservation workflow (real Temporal dev server)', () => {
   let db: TestDatabase;
   let vhost: TestVhost;
-  let container: AwilixContainer<BaseCradle & PersistenceCradle>;
-  let temporal: Connection;
+  let container: AwilixContainer<Cradle>;
   let client: Client;
-  let connection: AmqpConnection;
   let bridge: OrderEventsBridge;
+  let bridgeComponent: Component;
+  let dispatcher: ReservationDispatcherComponent;
   let orders: OrderEventsPublisher;
   const handled: HandledMessage[] = [];
-  const started: string[] = [];
-  const taskQueue = uniqueName('bridge-no-worker');
+  const workflows: string[] = [];
+  const sku = uniqueSku('BRT');
 
   const outcomeOf = (eventId: string) =>
     eventually(() => handled.find((h) => h.eventId === eventId && h.outcome !== 'retried'), {
@@ -41,87 +54,122 @@ describe('OrderEventsBridge → TemporalOrderSignals (real Temporal dev server)'
       what: `final outcome of ${eventId}`,
     });
 
+  /** An open reservation of one unit, made as the HTTP reserve makes it (RESERVE_MODE=db). */
+  async function reserve(orderId: string): Promise<void> {
+    const outcome = await container
+      .resolve('orchestrator')
+      .reserve({ orderId, lines: [{ sku, quantity: 1 }] });
+    expect(outcome.kind).toBe('reserved');
+    workflows.push(reservationWorkflowId(orderId));
+  }
+
+  /** The `request` signals Temporal accepted for the order, in order; waits until the dispatcher caught up. */
+  async function requestsTo(orderId: string): Promise<WorkflowRequestSignal[]> {
+    await eventually(
+      async () =>
+        (
+          await container
+            .resolve('pgPool')
+            .query('SELECT 1 FROM workflow_requests WHERE order_id = $1', [orderId])
+        ).rowCount === 0,
+      { timeoutMs: 20_000, what: `the workflow requests of ${orderId} delivered` },
+    );
+    const history = await client.workflow.getHandle(reservationWorkflowId(orderId)).fetchHistory();
+    return (history.events ?? []).flatMap((e) => {
+      const signalled = e.workflowExecutionSignaledEventAttributes;
+      if (!signalled) return [];
+      expect(signalled.signalName).toBe('request');
+      return [defaultPayloadConverter.fromPayload<WorkflowRequestSignal>(signalled.input!.payloads![0]!)];
+    });
+  }
+
   beforeAll(async () => {
     db = await createTestDatabase('inv_bridge_t');
     vhost = await createTestVhost('inv_bridge_t');
-    container = createPersistenceContainer(
-      testConfig({ DATABASE_URL: db.url, AMQP_URL: vhost.url }),
+    container = createBaseContainer<Cradle>(
+      testConfig({
+        DATABASE_URL: db.url,
+        AMQP_URL: vhost.url,
+        RESERVE_MODE: 'db',
+        TEMPORAL_TASK_QUEUE: uniqueName('bridge-no-worker'),
+      }),
       testLogger(),
     );
-    temporal = await Connection.connect({ address: requireEnv('TEMPORAL_ADDRESS') });
-    client = new Client({ connection: temporal, namespace: process.env.TEMPORAL_NAMESPACE ?? 'default' });
-    connection = new AmqpConnection({ url: vhost.url, name: 'test bridge (temporal)', logger: testLogger() });
-    bridge = new OrderEventsBridge({
-      connection,
-      handleOrderEvent: new HandleOrderEvent({
-        orderSignals: new TemporalOrderSignals({ client }),
-        processed: new PrismaProcessedMessageStore(container.resolve('prisma')),
-      }),
-      logger: testLogger(),
-    });
+    // The wiring of a process with the bridge and worker roles.
+    registerPersistence(container);
+    registerTemporal(container);
+    registerMessaging(container);
+    client = container.resolve('temporalClient');
+    const scope = container.createScope();
+    await scope.resolve('inventoryService').setLevels({ sku, onHand: 100 });
+    await scope.dispose();
+
+    bridge = container.resolve('orderEventsBridge');
     bridge.on('handled', (h: HandledMessage) => handled.push(h));
-    bridge.start();
+    bridgeComponent = orderEventsBridgeComponent(container);
+    await bridgeComponent.start();
     await bridge.waitUntilConsuming();
+    dispatcher = reservationWorkflowDispatcherComponent(container);
+    dispatcher.start();
     orders = await OrderEventsPublisher.open(vhost.url);
   });
 
   afterAll(async () => {
-    for (const id of started)
+    await bridgeComponent?.stop();
+    await dispatcher?.stop();
+    for (const id of workflows)
       await client.workflow
         .getHandle(id)
         .terminate('test over')
         .catch(() => undefined);
-    await bridge?.stop();
-    await connection?.close();
     await orders?.close();
-    await temporal?.close();
     await container?.dispose();
     await vhost?.drop();
     await db?.drop();
   });
 
-  async function startIdleWorkflow(orderId: string): Promise<string> {
-    const workflowId = reservationWorkflowId(orderId);
-    await client.workflow.start(RESERVATION_WORKFLOW_TYPE, { taskQueue, workflowId, args: [] });
-    started.push(workflowId);
-    return workflowId;
-  }
-
-  async function signalsIn(workflowId: string): Promise<string[]> {
-    const history = await client.workflow.getHandle(workflowId).fetchHistory();
-    return (history.events ?? [])
-      .map((e) => e.workflowExecutionSignaledEventAttributes?.signalName)
-      .filter((name): name is string => typeof name === 'string');
-  }
-
-  it('OrderConfirmed signals confirm to reservation-<orderId> before the message is acknowledged', async () => {
+  it('OrderConfirmed of an open reservation is recorded, acknowledged, and reaches its workflow as one confirm', async () => {
     const orderId = uniqueOrderId('bridge-t');
-    const workflowId = await startIdleWorkflow(orderId);
+    await reserve(orderId);
     const eventId = await orders.publish('OrderConfirmed', { orderId });
     expect(await outcomeOf(eventId)).toMatchObject({ outcome: 'signalled' });
-    expect(await signalsIn(workflowId)).toEqual(['confirm']);
+    const requests = await requestsTo(orderId);
+    expect(requests.filter((r) => r.kind === 'confirm')).toHaveLength(1);
+    expect(requests.every((r) => r.kind === 'start' || r.kind === 'confirm')).toBe(true);
+    expect(requests.at(-1)).toMatchObject({ status: 'RESERVED', skus: [sku] });
   });
 
-  it('OrderCancelled signals cancel; a duplicate does not signal twice', async () => {
+  it('OrderCancelled reaches the workflow once with its reason; a duplicate is acknowledged and not delivered again', async () => {
     const orderId = uniqueOrderId('bridge-t');
-    const workflowId = await startIdleWorkflow(orderId);
+    await reserve(orderId);
     const eventId = await orders.publish('OrderCancelled', { orderId, reason: 'payment-failed' });
-    await outcomeOf(eventId);
+    expect(await outcomeOf(eventId)).toMatchObject({ outcome: 'signalled' });
     await orders.publish('OrderCancelled', { orderId, reason: 'payment-failed' }, { eventId });
-    await eventually(() => handled.filter((h) => h.eventId === eventId).length === 2);
-    expect(await signalsIn(workflowId)).toEqual(['cancel']);
+    await eventually(() => handled.filter((h) => h.eventId === eventId).length === 2, {
+      what: 'the duplicate handled',
+    });
+    expect(handled.filter((h) => h.eventId === eventId)[1]).toMatchObject({ outcome: 'duplicate' });
+    const requests = await requestsTo(orderId);
+    expect(requests.filter((r) => r.kind === 'cancel')).toEqual([
+      expect.objectContaining({ kind: 'cancel', reason: 'payment-failed' }),
+    ]);
   });
 
-  it('an order with no workflow, or a finished one, is acknowledged and recorded as no-workflow', async () => {
-    const missing = await orders.publish('OrderCancelled', { orderId: uniqueOrderId('never') });
-    expect(await outcomeOf(missing)).toMatchObject({ outcome: 'no-workflow' });
+  it('a cancel before any reservation is recorded as no-workflow, starts nothing, and the later reserve gets 410', async () => {
+    const orderId = uniqueOrderId('early');
+    const eventId = await orders.publish('OrderCancelled', { orderId, reason: 'capi-timeout' });
+    expect(await outcomeOf(eventId)).toMatchObject({ outcome: 'no-workflow' });
+    const processed = await container
+      .resolve('prisma')
+      .processedMessage.findUnique({ where: { messageId: eventId } });
+    expect(processed).toMatchObject({ outcome: 'no-workflow', messageType: 'OrderCancelled' });
 
-    const orderId = uniqueOrderId('bridge-t');
-    const workflowId = await startIdleWorkflow(orderId);
-    await client.workflow.getHandle(workflowId).terminate('finished before the event');
-    const late = await orders.publish('OrderConfirmed', { orderId });
-    expect(await outcomeOf(late)).toMatchObject({ outcome: 'no-workflow' });
-    const row = await container.resolve('prisma').processedMessage.findUnique({ where: { messageId: late } });
-    expect(row).toMatchObject({ outcome: 'no-workflow', messageType: 'OrderConfirmed' });
+    const outcome = await container
+      .resolve('orchestrator')
+      .reserve({ orderId, lines: [{ sku, quantity: 1 }] });
+    expect(outcome.kind).toBe('reservation-closed');
+    await expect(client.workflow.getHandle(reservationWorkflowId(orderId)).describe()).rejects.toThrow(
+      /not found/i,
+    );
   });
 });
