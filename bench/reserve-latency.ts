@@ -16,7 +16,8 @@
  * Each HTTP mode is the real service (src/main/index.ts) laid out as in production (docker-compose.yml):
  * an `api` process and a `worker,bridge,relay` process (dispatcher, relay and workflows), or every role
  * in one process with `--layout single`, or (a diagnostic, db mode only) the `api` with no background at
- * all, `--layout alone`, which shows what the background costs the request path; each mode with its own
+ * all, `--layout alone`, which shows what the background costs the request path (`--layout relay`: the
+ * relay alone beside it); each mode with its own
  * database, vhost and task queue; both run with REQUEST_DEADLINE_MS=60000, so that
  * queueing at 32-64 callers shows as latency (as it does for the floor) rather than as 503. Variants
  * alternate in rounds whose order rotates, so drift and noise hit all alike; after each
@@ -83,6 +84,7 @@ import {
   DISPATCH_LAG_HISTOGRAM,
   histogramBuckets,
   LAYOUT_ROLES,
+  runsWorker,
   type ServiceLayout,
 } from './reserve/service';
 import { histogramQuantile, latency, msText, sleep } from './reserve/stats';
@@ -108,7 +110,7 @@ interface Args {
 const USAGE = `npm run bench:reserve -- [--requests 300] [--levels 1,8,32,64] [--rates 10,30,100,300]
                          [--seconds 20] [--workflow-rates 10,30] [--variants ${CLOSED_VARIANTS.join(',')}]
                          [--json out.json] [--cpu-prof DIR] [--skus 64] [--keep-db]
-                         [--layout split|single|alone] [--temporal own|shared] [--temporal-nice 0]
+                         [--layout split|single|alone|relay] [--temporal own|shared] [--temporal-nice 0]
 A level, rate or variant list of "none" skips that part.`;
 
 /** A flag parseArgs never read is an error, not a full 8-minute run with the defaults. */
@@ -169,10 +171,10 @@ function parseArgs(argv: string[]): Args {
   if (args.variants.some((v) => !CLOSED_VARIANTS.includes(v)))
     throw new Error(`--variants: some of ${CLOSED_VARIANTS.join(',')}`);
   if (!Number.isInteger(args.skus) || args.skus < 1 || args.skus > 1000) throw new Error('--skus: 1..1000');
-  if (!(args.layout in LAYOUT_ROLES)) throw new Error('--layout: split, single or alone');
-  if (args.layout === 'alone' && (args.variants.includes('http-workflow') || args.workflowRates.length > 0))
+  if (!(args.layout in LAYOUT_ROLES)) throw new Error(`--layout: ${Object.keys(LAYOUT_ROLES).join(', ')}`);
+  if (!runsWorker(args.layout) && (args.variants.includes('http-workflow') || args.workflowRates.length > 0))
     throw new Error(
-      '--layout alone runs no worker: db mode only (drop http-workflow, --workflow-rates none)',
+      `--layout ${args.layout} runs no worker: db mode only (drop http-workflow, --workflow-rates none)`,
     );
   if (!['own', 'shared'].includes(args.temporal)) throw new Error('--temporal: own or shared');
   if (!Number.isInteger(args.temporalNice) || args.temporalNice < 0 || args.temporalNice > 19)
@@ -434,8 +436,8 @@ async function run(
       const t0 = performance.now();
       let peak = 0;
       let drainMs = NaN;
-      // --layout alone: nothing delivers the requests, so there is no drain to wait for.
-      if (service && args.layout !== 'alone') {
+      // --layout alone or relay: nothing delivers the requests, so there is no drain to wait for.
+      if (service && runsWorker(args.layout)) {
         for (;;) {
           const backlog = await service.backlog();
           peak = Math.max(peak, backlog);
@@ -579,7 +581,7 @@ async function run(
         );
       }
       if (profiled) for (const pid of service.pids) process.kill(pid, 'SIGUSR2');
-      if (mode === 'db' && args.layout !== 'alone')
+      if (mode === 'db' && runsWorker(args.layout))
         await addExactLag(
           client,
           service.taskQueue,

@@ -1,4 +1,4 @@
-import type { ServiceLayout } from './service';
+import { runsWorker, type ServiceLayout } from './service';
 import { fixed, msText, type Latency } from './stats';
 
 /** Closed-loop variants: HTTP reserve in both modes beside the three floors. */
@@ -96,6 +96,7 @@ const LAYOUT_TEXT: Record<ServiceLayout, string> = {
   split: 'two (`api` | `worker,bridge,relay`)',
   single: 'one (every role)',
   alone: 'the `api` alone, no background (`--layout alone`: a diagnostic; nothing delivers the backlog)',
+  relay: 'the `api` | a `relay` process (`--layout relay`: a diagnostic; nothing delivers the backlog)',
 };
 
 const pair = (l: Latency | undefined) => (l ? `${msText(l.p50)} / ${msText(l.p99)}` : '-');
@@ -187,7 +188,7 @@ export function targetsTable(report: BenchReport): string {
 /** The issue's targets (db mode) and the workflow mode's ratio to its floor. */
 export function evaluateTargets(report: BenchReport): Target[] {
   // Without the background the targets' condition ("background work counts") does not hold.
-  if (layoutOf(report) === 'alone') return [];
+  if (!runsWorker(layoutOf(report))) return [];
   const c = (level: number) => report.closed[`c${level}`] ?? {};
   const open = (mode: string, r: number) => report.open.find((o) => o.mode === mode && o.rate === r);
   const targets: Target[] = [];
@@ -298,8 +299,8 @@ export function markdown(report: BenchReport): string {
     closedCpuTable(report, 32),
     '',
     '### Targets',
-    layoutOf(report) === 'alone'
-      ? 'Not judged: `--layout alone` runs no background, and the targets count it.'
+    !runsWorker(layoutOf(report))
+      ? `Not judged: \`--layout ${layoutOf(report)}\` runs no dispatcher or workflows, and the targets count them.`
       : targetsTable(report),
   ].join('\n');
 }

@@ -52,7 +52,7 @@ export interface ReserveAnswer {
 }
 
 /** How the bench lays the service's roles out in processes. */
-export type ServiceLayout = 'split' | 'single' | 'alone';
+export type ServiceLayout = 'split' | 'single' | 'alone' | 'relay';
 
 /**
  * The production layout (docker-compose.yml): the request path in a process of its own. In `db` mode
@@ -76,7 +76,22 @@ export const LAYOUT_ROLES: Record<
    * Workflow requests and outbox events pile up undelivered; `db` mode only.
    */
   alone: { api: 'api' },
+  /**
+   * A diagnostic too: the api and a relay process (nice 19, as the split layout's background), without
+   * the dispatcher and the workflows, so that a run beside `alone` and `split` shows what the relay alone
+   * costs the request path. Workflow requests pile up undelivered; `db` mode only.
+   */
+  relay: { api: 'api', background: 'relay', backgroundEnv: { db: { PROCESS_NICE: '19' } } },
 };
+
+/**
+ * Whether the layout runs the worker role (the dispatcher and the workflows), as the production layouts
+ * do. The diagnostics do not: nothing delivers their workflow requests, and their targets are not judged.
+ */
+export function runsWorker(layout: ServiceLayout): boolean {
+  const { api, background = '' } = LAYOUT_ROLES[layout];
+  return [api, background].some((roles) => roles.split(',').includes('worker'));
+}
 
 /**
  * The real service (src/main/index.ts) in one reserve mode, on a database, vhost and task queue of its
