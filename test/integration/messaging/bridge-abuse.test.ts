@@ -6,19 +6,11 @@ import type { AwilixContainer } from 'awilix';
 import type { HandledMessage } from '../../../src/adapters/rabbitmq/OrderEventsBridge';
 import { MAX_ORDER_EVENT_BYTES } from '../../../src/adapters/rabbitmq/orderEvents';
 import { DEAD_LETTER_REASON_HEADER, Topology } from '../../../src/adapters/rabbitmq/topology';
-import { createBaseContainer, type BaseCradle } from '../../../src/container/base';
-import {
-  registerMessaging,
-  orderEventsBridgeComponent,
-  type MessagingCradle,
-} from '../../../src/container/messaging';
+import { orderEventsBridgeComponent } from '../../../src/container/messaging';
 import type { Component } from '../../../src/container/lifecycle';
-import { registerPersistence, type PersistenceCradle } from '../../../src/container/persistence';
 import {
-  registerTemporal,
   reservationWorkflowDispatcherComponent,
   type ReservationDispatcherComponent,
-  type TemporalCradle,
 } from '../../../src/container/temporal';
 import { reservationWorkflowId, type WorkflowRequestSignal } from '../../../workflows/shared';
 import { createTestVhost, type TestVhost } from '../../support/amqp';
@@ -27,6 +19,7 @@ import { EventCollector } from '../../support/eventCollector';
 import { eventually } from '../../support/eventually';
 import { uniqueName, uniqueOrderId, uniqueSku } from '../../support/naming';
 import { OrderEventsPublisher } from '../../support/orderEvents';
+import { createServiceContainer, type ServiceCradle } from '../../../src/main/service';
 import { testConfig, testLogger } from './harness';
 
 jest.setTimeout(120_000);
@@ -45,30 +38,27 @@ describe('AMQP abuse: the bridge under malformed, oversized, mismatched and floo
   let vhost: TestVhost;
   let client: Client;
   let dispatcher: ReservationDispatcherComponent | undefined;
-  let container: AwilixContainer<Cradle>;
+  let container: AwilixContainer<ServiceCradle>;
   let running: Component | undefined;
   let orders: OrderEventsPublisher;
   let admin: ChannelModel;
   const taskQueue = uniqueName('bridge-abuse-no-worker');
   const started: string[] = [];
-  type Cradle = BaseCradle & PersistenceCradle & TemporalCradle & MessagingCradle;
 
   beforeAll(async () => {
     db = await createTestDatabase('inv_abuse');
     vhost = await createTestVhost('inv_abuse');
-    container = createBaseContainer<Cradle>(
+    // The container a service process builds (src/main/service.ts); the test starts the bridge and
+    // dispatcher components the bridge and worker roles start.
+    container = createServiceContainer(
       testConfig({
         DATABASE_URL: db.url,
         AMQP_URL: vhost.url,
         RESERVE_MODE: 'db',
         TEMPORAL_TASK_QUEUE: taskQueue,
       }),
-      testLogger(),
+      { logger: testLogger() },
     );
-    // The wiring of a process with the bridge and worker roles.
-    registerPersistence(container);
-    registerTemporal(container);
-    registerMessaging(container);
     client = container.resolve('temporalClient');
     orders = await OrderEventsPublisher.open(vhost.url);
     admin = await amqp.connect(vhost.url);

@@ -2,19 +2,11 @@ import type { Client } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import type { AwilixContainer } from 'awilix';
 import type { HandledMessage, OrderEventsBridge } from '../../../src/adapters/rabbitmq/OrderEventsBridge';
-import { createBaseContainer, type BaseCradle } from '../../../src/container/base';
 import type { Component } from '../../../src/container/lifecycle';
+import { orderEventsBridgeComponent } from '../../../src/container/messaging';
 import {
-  orderEventsBridgeComponent,
-  registerMessaging,
-  type MessagingCradle,
-} from '../../../src/container/messaging';
-import { registerPersistence, type PersistenceCradle } from '../../../src/container/persistence';
-import {
-  registerTemporal,
   reservationWorkflowDispatcherComponent,
   type ReservationDispatcherComponent,
-  type TemporalCradle,
 } from '../../../src/container/temporal';
 import { reservationWorkflowId, type WorkflowRequestSignal } from '../../../workflows/shared';
 import { createTestVhost, type TestVhost } from '../../support/amqp';
@@ -22,11 +14,10 @@ import { createTestDatabase, type TestDatabase } from '../../support/db';
 import { eventually } from '../../support/eventually';
 import { uniqueName, uniqueOrderId, uniqueSku } from '../../support/naming';
 import { OrderEventsPublisher } from '../../support/orderEvents';
+import { createServiceContainer, type ServiceCradle } from '../../../src/main/service';
 import { testConfig, testLogger } from './harness';
 
 jest.setTimeout(60_000);
-
-type Cradle = BaseCradle & PersistenceCradle & TemporalCradle & MessagingCradle;
 
 /**
  * The bridge as the bridge and worker roles run it, through to Temporal: the container's orderSignals
@@ -38,7 +29,7 @@ type Cradle = BaseCradle & PersistenceCradle & TemporalCradle & MessagingCradle;
 describe('OrderEventsBridge → order decisions → dispatcher → reservation workflow (real Temporal dev server)', () => {
   let db: TestDatabase;
   let vhost: TestVhost;
-  let container: AwilixContainer<Cradle>;
+  let container: AwilixContainer<ServiceCradle>;
   let client: Client;
   let bridge: OrderEventsBridge;
   let bridgeComponent: Component;
@@ -86,19 +77,17 @@ describe('OrderEventsBridge → order decisions → dispatcher → reservation w
   beforeAll(async () => {
     db = await createTestDatabase('inv_bridge_t');
     vhost = await createTestVhost('inv_bridge_t');
-    container = createBaseContainer<Cradle>(
+    // The container a service process builds (src/main/service.ts); the test starts the bridge and
+    // dispatcher components the bridge and worker roles start.
+    container = createServiceContainer(
       testConfig({
         DATABASE_URL: db.url,
         AMQP_URL: vhost.url,
         RESERVE_MODE: 'db',
         TEMPORAL_TASK_QUEUE: uniqueName('bridge-no-worker'),
       }),
-      testLogger(),
+      { logger: testLogger() },
     );
-    // The wiring of a process with the bridge and worker roles.
-    registerPersistence(container);
-    registerTemporal(container);
-    registerMessaging(container);
     client = container.resolve('temporalClient');
     const scope = container.createScope();
     await scope.resolve('inventoryService').setLevels({ sku, onHand: 100 });
