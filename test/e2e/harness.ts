@@ -195,26 +195,25 @@ export async function startSagaE2E(
   options: Parameters<typeof startE2E>[1] = {},
 ): Promise<SagaEnvironment> {
   const env = await startE2E(prefix, options);
-  let events: EventCollector | undefined;
-  try {
-    events = await EventCollector.start(env.vhost.url);
-    const orderService = await OrderEventsPublisher.open(env.vhost.url);
-    const collector = events;
-    return {
-      ...env,
-      events: collector,
-      orderService,
-      async teardown() {
-        await orderService.close();
-        await collector.close();
-        await env.teardown();
-      },
-    };
-  } catch (error) {
-    await events?.close().catch(() => undefined);
+  const events = await EventCollector.start(env.vhost.url).catch(async (error: unknown) => {
     await env.teardown().catch(() => undefined);
     throw error;
-  }
+  });
+  const orderService = await OrderEventsPublisher.open(env.vhost.url).catch(async (error: unknown) => {
+    await events.close().catch(() => undefined);
+    await env.teardown().catch(() => undefined);
+    throw error;
+  });
+  return {
+    ...env,
+    events,
+    orderService,
+    async teardown() {
+      await orderService.close();
+      await events.close();
+      await env.teardown();
+    },
+  };
 }
 
 export interface ScriptResult {

@@ -1,5 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Client } from '@temporalio/client';
+import { defaultPayloadConverter } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import {
   bundleWorkflowCode,
@@ -64,4 +66,23 @@ export function bundleWorkflows(workflowsPath: string): Promise<WorkflowBundleWi
 
 export function uniqueTaskQueue(prefix = 'test'): string {
   return uniqueName(prefix);
+}
+
+/** Every signal in a workflow's history, in order, with its first argument decoded (undefined if none). */
+export async function signalsIn(
+  client: Client,
+  workflowId: string,
+): Promise<{ name: string; arg: unknown }[]> {
+  const history = await client.workflow.getHandle(workflowId).fetchHistory();
+  return (history.events ?? []).flatMap((e) => {
+    const signalled = e.workflowExecutionSignaledEventAttributes;
+    if (!signalled) return [];
+    const payload = signalled.input?.payloads?.[0];
+    return [
+      {
+        name: signalled.signalName ?? '',
+        arg: payload ? defaultPayloadConverter.fromPayload(payload) : undefined,
+      },
+    ];
+  });
 }

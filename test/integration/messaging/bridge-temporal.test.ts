@@ -1,5 +1,4 @@
 import type { Client } from '@temporalio/client';
-import { defaultPayloadConverter } from '@temporalio/common';
 import type { AwilixContainer } from 'awilix';
 import type { HandledMessage, OrderEventsBridge } from '../../../src/adapters/rabbitmq/OrderEventsBridge';
 import type { Component } from '../../../src/container/lifecycle';
@@ -14,6 +13,7 @@ import { createTestDatabase, type TestDatabase } from '../../support/db';
 import { eventually } from '../../support/eventually';
 import { uniqueName, uniqueOrderId, uniqueSku } from '../../support/naming';
 import { OrderEventsPublisher } from '../../support/orderEvents';
+import { signalsIn } from '../../support/temporal';
 import { createServiceContainer, type ServiceCradle } from '../../../src/main/service';
 import { testConfig, testLogger } from './harness';
 
@@ -65,13 +65,9 @@ describe('OrderEventsBridge → order decisions → dispatcher → reservation w
         ).rowCount === 0,
       { timeoutMs: 20_000, what: `the workflow requests of ${orderId} delivered` },
     );
-    const history = await client.workflow.getHandle(reservationWorkflowId(orderId)).fetchHistory();
-    return (history.events ?? []).flatMap((e) => {
-      const signalled = e.workflowExecutionSignaledEventAttributes;
-      if (!signalled) return [];
-      expect(signalled.signalName).toBe('request');
-      return [defaultPayloadConverter.fromPayload<WorkflowRequestSignal>(signalled.input!.payloads![0]!)];
-    });
+    const signals = await signalsIn(client, reservationWorkflowId(orderId));
+    expect(signals.map((s) => s.name)).toEqual(signals.map(() => 'request'));
+    return signals.map((s) => s.arg as WorkflowRequestSignal);
   }
 
   beforeAll(async () => {
