@@ -94,6 +94,12 @@ const schema = z.object({
   /** Orders the dispatcher delivers per second at most (0: no limit); see rateLimit.ts. */
   WORKFLOW_DISPATCH_RATE: int(0, 0, 100_000),
   /**
+   * Backpressure: a dispatcher pass waits until no reserve committed for WORKFLOW_DISPATCH_QUIET_MS, at
+   * most WORKFLOW_DISPATCH_MAX_DEFER_MS (0: no wait); see QuietGate in rateLimit.ts.
+   */
+  WORKFLOW_DISPATCH_QUIET_MS: int(0, 0, 1_000),
+  WORKFLOW_DISPATCH_MAX_DEFER_MS: int(250, 0, 10_000),
+  /**
    * The worker role's expiry sweep: every EXPIRY_SWEEP_INTERVAL_MS it releases reservations still
    * RESERVED EXPIRY_SWEEP_GRACE_MS after their expiresAt (their workflow could not: Temporal or the
    * workers were away). 0 turns it off.

@@ -247,6 +247,8 @@ export function reservationWorkflowDispatcherComponent<C extends DispatcherNeeds
     defaultTtlSeconds: config.RESERVATION_DEFAULT_TTL_SECONDS,
     concurrency: config.WORKFLOW_DISPATCH_CONCURRENCY,
     ratePerSecond: config.WORKFLOW_DISPATCH_RATE,
+    quietMs: config.WORKFLOW_DISPATCH_QUIET_MS,
+    maxDeferMs: config.WORKFLOW_DISPATCH_MAX_DEFER_MS,
     metrics: metricsOf(container),
   });
   return { ...backgroundComponent('workflow-request dispatcher', dispatcher), dispatcher };

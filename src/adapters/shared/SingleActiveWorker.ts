@@ -126,6 +126,9 @@ export abstract class SingleActiveWorker extends EventEmitter {
   /** Once the lock is taken, before the first pass (e.g. give a broker a moment to connect). */
   protected async beforeWork(_signal: AbortSignal): Promise<void> {}
 
+  /** Called on each NOTIFY of the channel (one per commit that recorded work), before the wake-up. */
+  protected notified(): void {}
+
   /** The pause after a failed pass. NOTIFYs do not cut it short; an override may end it earlier. */
   protected waitBeforeRetry(ms: number, signal: AbortSignal): Promise<void> {
     if (this.options.retryFailedWork) {
@@ -192,7 +195,9 @@ export abstract class SingleActiveWorker extends EventEmitter {
       this.wake();
     });
     client.on('notification', (msg) => {
-      if (msg.channel === channel) this.wake();
+      if (msg.channel !== channel) return;
+      this.notified();
+      this.wake();
     });
     await client.connect();
     connected();

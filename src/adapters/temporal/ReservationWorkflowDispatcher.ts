@@ -20,7 +20,7 @@ import {
   type WorkOutcome,
 } from './dispatcher';
 import { isWorkflowGone } from './errors';
-import { RateLimiter } from './rateLimit';
+import { QuietGate, RateLimiter } from './rateLimit';
 
 export interface ReservationWorkflowDispatcherDependencies extends TemporalDispatcherDependencies {
   metrics?: ServiceMetrics;
@@ -30,6 +30,10 @@ export interface ReservationWorkflowDispatcherDependencies extends TemporalDispa
   concurrency?: number;
   /** Orders delivered per second at most (WORKFLOW_DISPATCH_RATE; 0 or absent: no limit). */
   ratePerSecond?: number;
+  /** Backpressure (WORKFLOW_DISPATCH_QUIET_MS; 0 or absent: none): a pass first waits for this long without a commit… */
+  quietMs?: number;
+  /** …but no longer than this (WORKFLOW_DISPATCH_MAX_DEFER_MS). */
+  maxDeferMs?: number;
 }
 
 interface RequestRow {
@@ -82,6 +86,8 @@ export class ReservationWorkflowDispatcher extends TemporalDispatcher {
   private readonly batchSize: number;
   private readonly concurrency: number;
   private readonly limiter: RateLimiter | undefined;
+  private readonly gate: QuietGate | undefined;
+  private readonly maxDeferMs: number;
 
   constructor(private readonly deps: ReservationWorkflowDispatcherDependencies) {
     super(deps, {
@@ -94,9 +100,17 @@ export class ReservationWorkflowDispatcher extends TemporalDispatcher {
     this.batchSize = deps.batchSize ?? 200;
     this.concurrency = deps.concurrency ?? 16;
     this.limiter = deps.ratePerSecond ? new RateLimiter(deps.ratePerSecond) : undefined;
+    this.maxDeferMs = deps.maxDeferMs ?? 250;
+    this.gate = deps.quietMs && this.maxDeferMs > 0 ? new QuietGate(deps.quietMs) : undefined;
+  }
+
+  protected override notified(): void {
+    this.gate?.notice();
   }
 
   protected async work(pg: PgClient, signal: AbortSignal): Promise<WorkOutcome> {
+    // While reserves commit back to back, step aside (bounded) and then take what gathered in one pass.
+    await this.gate?.wait(performance.now() + this.maxDeferMs, signal);
     const { rows } = await pg.query<RequestRow>(PENDING, [this.batchSize]);
     if (rows.length === 0) return 'idle';
     const byOrder = new Map<string, RequestRow[]>();

@@ -35,3 +35,36 @@ export class RateLimiter {
     }
   }
 }
+
+/**
+ * Yields to commits: `wait` returns once no commit was noticed for `quietMs`, or at `deadline`, whichever
+ * comes first. The workflow-request dispatcher notices each NOTIFY of its channel (one per reserve commit)
+ * and waits on this before a pass, so that while reserves arrive back to back its Temporal work steps
+ * aside for up to the deadline, and then delivers everything that gathered meanwhile in one pass.
+ */
+export class QuietGate {
+  private last = Number.NEGATIVE_INFINITY;
+
+  constructor(
+    private readonly quietMs: number,
+    private readonly now: () => number = () => performance.now(),
+    private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void> = sleepUnlessAborted,
+  ) {
+    if (!(quietMs > 0)) throw new RangeError('quietMs must be positive');
+  }
+
+  notice(): void {
+    this.last = this.now();
+  }
+
+  /** Resolves at quiet or at `deadline` (same clock as `now`), or once `signal` aborts. */
+  async wait(deadline: number, signal?: AbortSignal): Promise<void> {
+    for (;;) {
+      if (signal?.aborted) return;
+      const now = this.now();
+      const quietAt = this.last + this.quietMs;
+      if (now >= quietAt || now >= deadline) return;
+      await this.sleep(Math.min(quietAt, deadline) - now, signal);
+    }
+  }
+}

@@ -1,4 +1,4 @@
-import { RateLimiter } from '../../../src/adapters/temporal/rateLimit';
+import { QuietGate, RateLimiter } from '../../../src/adapters/temporal/rateLimit';
 
 /** A clock that only moves when the limiter sleeps: every wait is visible and exact. */
 function fakeTime() {
@@ -58,5 +58,52 @@ describe('RateLimiter', () => {
     const waiting = limiter.take(controller.signal);
     controller.abort(new Error('stop'));
     await expect(waiting).rejects.toThrow('stop');
+  });
+});
+
+describe('QuietGate', () => {
+  it('passes at once when no commit was noticed', async () => {
+    const t = fakeTime();
+    const gate = new QuietGate(15, t.now, t.sleep);
+    await gate.wait(250);
+    expect(t.sleeps).toEqual([]);
+  });
+
+  it('waits until the quiet period after the last commit has passed', async () => {
+    const t = fakeTime();
+    const gate = new QuietGate(15, t.now, t.sleep);
+    gate.notice();
+    t.advance(5);
+    await gate.wait(t.now() + 250);
+    expect(t.sleeps).toEqual([10]);
+    expect(t.now()).toBe(15);
+  });
+
+  it('keeps waiting while commits keep coming, but never past the deadline', async () => {
+    const t = fakeTime();
+    let commits = 0;
+    // A commit every 10 ms, closer together than the quiet period: only the deadline ends the wait.
+    const sleep = async (ms: number) => {
+      await t.sleep(ms);
+      if (commits++ < 100) gate.notice();
+    };
+    const gate = new QuietGate(15, t.now, sleep);
+    gate.notice();
+    await gate.wait(100);
+    expect(t.now()).toBe(100);
+    expect(t.sleeps.every((ms) => ms <= 15)).toBe(true);
+  });
+
+  it('returns once its signal aborts', async () => {
+    const gate = new QuietGate(60_000);
+    gate.notice();
+    const controller = new AbortController();
+    const waiting = gate.wait(performance.now() + 60_000, controller.signal);
+    controller.abort();
+    await expect(waiting).resolves.toBeUndefined();
+  });
+
+  it('refuses a quiet period that is not positive', () => {
+    expect(() => new QuietGate(0)).toThrow(RangeError);
   });
 });
