@@ -32,7 +32,7 @@ export interface ReservationWorkflowDispatcherDependencies extends TemporalDispa
   ratePerSecond?: number;
   /** Backpressure (WORKFLOW_DISPATCH_QUIET_MS; 0 or absent: none): a pass first waits for this long without a commit… */
   quietMs?: number;
-  /** …but no longer than this (WORKFLOW_DISPATCH_MAX_DEFER_MS). */
+  /** …but no longer than this (WORKFLOW_DISPATCH_MAX_DEFER_MS; 0 or absent: no backpressure either). */
   maxDeferMs?: number;
 }
 
@@ -87,7 +87,6 @@ export class ReservationWorkflowDispatcher extends TemporalDispatcher {
   private readonly concurrency: number;
   private readonly limiter: RateLimiter | undefined;
   private readonly gate: QuietGate | undefined;
-  private readonly maxDeferMs: number;
 
   constructor(private readonly deps: ReservationWorkflowDispatcherDependencies) {
     super(deps, {
@@ -100,8 +99,7 @@ export class ReservationWorkflowDispatcher extends TemporalDispatcher {
     this.batchSize = deps.batchSize ?? 200;
     this.concurrency = deps.concurrency ?? 16;
     this.limiter = deps.ratePerSecond ? new RateLimiter(deps.ratePerSecond) : undefined;
-    this.maxDeferMs = deps.maxDeferMs ?? 250;
-    this.gate = deps.quietMs && this.maxDeferMs > 0 ? new QuietGate(deps.quietMs) : undefined;
+    this.gate = deps.quietMs && deps.maxDeferMs ? new QuietGate(deps.quietMs, deps.maxDeferMs) : undefined;
   }
 
   protected override notified(): void {
@@ -110,7 +108,7 @@ export class ReservationWorkflowDispatcher extends TemporalDispatcher {
 
   protected async work(pg: PgClient, signal: AbortSignal): Promise<WorkOutcome> {
     // While reserves commit back to back, step aside (bounded) and then take what gathered in one pass.
-    await this.gate?.wait(performance.now() + this.maxDeferMs, signal);
+    await this.gate?.wait(signal);
     const { rows } = await pg.query<RequestRow>(PENDING, [this.batchSize]);
     if (rows.length === 0) return 'idle';
     const byOrder = new Map<string, RequestRow[]>();

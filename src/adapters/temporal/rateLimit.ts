@@ -37,8 +37,8 @@ export class RateLimiter {
 }
 
 /**
- * Yields to commits: `wait` returns once no commit was noticed for `quietMs`, or at `deadline`, whichever
- * comes first. The workflow-request dispatcher notices each NOTIFY of its channel (one per reserve commit)
+ * Yields to commits: `wait` returns once no commit was noticed for `quietMs`, or `maxWaitMs` after it
+ * began, whichever comes first. The workflow-request dispatcher notices each NOTIFY of its channel (one per reserve commit)
  * and waits on this before a pass, so that while reserves arrive back to back its Temporal work steps
  * aside for up to the deadline, and then delivers everything that gathered meanwhile in one pass.
  */
@@ -47,18 +47,20 @@ export class QuietGate {
 
   constructor(
     private readonly quietMs: number,
+    private readonly maxWaitMs: number,
     private readonly now: () => number = () => performance.now(),
     private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void> = sleepUnlessAborted,
   ) {
-    if (!(quietMs > 0)) throw new RangeError('quietMs must be positive');
+    if (!(quietMs > 0 && maxWaitMs > 0)) throw new RangeError('quietMs and maxWaitMs must be positive');
   }
 
   notice(): void {
     this.last = this.now();
   }
 
-  /** Resolves at quiet or at `deadline` (same clock as `now`), or once `signal` aborts. */
-  async wait(deadline: number, signal?: AbortSignal): Promise<void> {
+  /** Resolves at quiet or `maxWaitMs` from now, or once `signal` aborts. */
+  async wait(signal?: AbortSignal): Promise<void> {
+    const deadline = this.now() + this.maxWaitMs;
     for (;;) {
       if (signal?.aborted) return;
       const now = this.now();

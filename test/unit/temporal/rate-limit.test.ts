@@ -64,17 +64,17 @@ describe('RateLimiter', () => {
 describe('QuietGate', () => {
   it('passes at once when no commit was noticed', async () => {
     const t = fakeTime();
-    const gate = new QuietGate(15, t.now, t.sleep);
-    await gate.wait(250);
+    const gate = new QuietGate(15, 250, t.now, t.sleep);
+    await gate.wait();
     expect(t.sleeps).toEqual([]);
   });
 
   it('waits until the quiet period after the last commit has passed', async () => {
     const t = fakeTime();
-    const gate = new QuietGate(15, t.now, t.sleep);
+    const gate = new QuietGate(15, 250, t.now, t.sleep);
     gate.notice();
     t.advance(5);
-    await gate.wait(t.now() + 250);
+    await gate.wait();
     expect(t.sleeps).toEqual([10]);
     expect(t.now()).toBe(15);
   });
@@ -82,28 +82,30 @@ describe('QuietGate', () => {
   it('keeps waiting while commits keep coming, but never past the deadline', async () => {
     const t = fakeTime();
     let commits = 0;
-    // A commit every 10 ms, closer together than the quiet period: only the deadline ends the wait.
+    // A commit at the end of each wait, so never a quiet period: only the 100 ms limit ends the wait.
+    // The first 100 waits each bring a commit; without the limit the wait would last 1.5 s.
     const sleep = async (ms: number) => {
       await t.sleep(ms);
       if (commits++ < 100) gate.notice();
     };
-    const gate = new QuietGate(15, t.now, sleep);
+    const gate = new QuietGate(15, 100, t.now, sleep);
     gate.notice();
-    await gate.wait(100);
+    await gate.wait();
     expect(t.now()).toBe(100);
     expect(t.sleeps.every((ms) => ms <= 15)).toBe(true);
   });
 
   it('returns once its signal aborts', async () => {
-    const gate = new QuietGate(60_000);
+    const gate = new QuietGate(60_000, 60_000);
     gate.notice();
     const controller = new AbortController();
-    const waiting = gate.wait(performance.now() + 60_000, controller.signal);
+    const waiting = gate.wait(controller.signal);
     controller.abort();
     await expect(waiting).resolves.toBeUndefined();
   });
 
-  it('refuses a quiet period that is not positive', () => {
-    expect(() => new QuietGate(0)).toThrow(RangeError);
+  it('refuses a quiet period or a limit that is not positive', () => {
+    expect(() => new QuietGate(0, 250)).toThrow(RangeError);
+    expect(() => new QuietGate(15, 0)).toThrow(RangeError);
   });
 });
