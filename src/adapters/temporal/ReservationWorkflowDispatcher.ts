@@ -26,8 +26,8 @@ export interface ReservationWorkflowDispatcherDependencies extends TemporalDispa
   metrics?: ServiceMetrics;
   /** Handed to each workflow it starts (its safety TTL when a reserve's outcome is unknown). */
   defaultTtlSeconds?: number;
-  /** Orders delivered at once (WORKFLOW_DISPATCH_CONCURRENCY). */
-  concurrency?: number;
+  /** Orders delivered at once (WORKFLOW_DISPATCH_CONCURRENCY, whose default config defines). */
+  concurrency: number;
   /** Orders delivered per second at most (WORKFLOW_DISPATCH_RATE; 0 or absent: no limit). */
   ratePerSecond?: number;
   /** Backpressure (WORKFLOW_DISPATCH_QUIET_MS; 0 or absent: none): a pass first waits for this long without a commit… */
@@ -97,7 +97,7 @@ export class ReservationWorkflowDispatcher extends TemporalDispatcher {
       maxBackoffMs: 10_000,
     });
     this.batchSize = deps.batchSize ?? 200;
-    this.concurrency = deps.concurrency ?? 16;
+    this.concurrency = deps.concurrency;
     this.limiter = deps.ratePerSecond ? new RateLimiter(deps.ratePerSecond) : undefined;
     this.gate = deps.quietMs && deps.maxDeferMs ? new QuietGate(deps.quietMs, deps.maxDeferMs) : undefined;
   }
