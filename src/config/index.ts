@@ -94,8 +94,9 @@ const schema = z.object({
   /** Orders the dispatcher delivers per second at most (0: no limit); see rateLimit.ts. */
   WORKFLOW_DISPATCH_RATE: int(0, 0, 100_000),
   /**
-   * Backpressure: a dispatcher pass waits until no reserve committed for WORKFLOW_DISPATCH_QUIET_MS, at
-   * most WORKFLOW_DISPATCH_MAX_DEFER_MS (0: no wait); see QuietGate in rateLimit.ts.
+   * Backpressure: while reserves commit back to back, a dispatcher pass waits until none committed for
+   * WORKFLOW_DISPATCH_QUIET_MS, at most WORKFLOW_DISPATCH_MAX_DEFER_MS (0: no wait); see QuietGate in
+   * rateLimit.ts.
    */
   WORKFLOW_DISPATCH_QUIET_MS: int(0, 0, 1_000),
   WORKFLOW_DISPATCH_MAX_DEFER_MS: int(250, 0, 10_000),

@@ -36,14 +36,23 @@ export class RateLimiter {
   }
 }
 
+/** How many commits in a row, each within `quietMs` of the one before, make a stream that QuietGate yields to. */
+export const QUIET_GATE_STREAM_COMMITS = 3;
+
 /**
- * Yields to commits: `wait` returns once no commit was noticed for `quietMs`, or `maxWaitMs` after it
- * began, whichever comes first. The workflow-request dispatcher notices each NOTIFY of its channel (one per reserve commit)
- * and waits on this before a pass, so that while reserves arrive back to back its Temporal work steps
- * aside for up to the deadline, and then delivers everything that gathered meanwhile in one pass.
+ * Yields to a stream of commits: once QUIET_GATE_STREAM_COMMITS commits were noticed, each within
+ * `quietMs` of the one before, `wait` returns only when no commit was noticed for `quietMs`, or
+ * `maxWaitMs` after it began, whichever comes first; otherwise it returns at once. The
+ * workflow-request dispatcher notices each NOTIFY of its channel (one per reserve commit) and waits on
+ * this before a pass, so that while reserves arrive back to back its Temporal work steps aside for up to
+ * the deadline and then delivers everything that gathered meanwhile in one pass, while reserves that
+ * come one at a time (farther apart than `quietMs`) are delivered at once: deferring a lone start only
+ * moves its work onto the next request.
  */
 export class QuietGate {
   private last = Number.NEGATIVE_INFINITY;
+  /** Commits in the present run whose gap to the one before was under quietMs (the run's first: 1). */
+  private run = 0;
 
   constructor(
     private readonly quietMs: number,
@@ -55,11 +64,14 @@ export class QuietGate {
   }
 
   notice(): void {
-    this.last = this.now();
+    const now = this.now();
+    this.run = now - this.last < this.quietMs ? this.run + 1 : 1;
+    this.last = now;
   }
 
-  /** Resolves at quiet or `maxWaitMs` from now, or once `signal` aborts. */
+  /** Resolves at quiet or `maxWaitMs` from now (at once unless commits stream), or once `signal` aborts. */
   async wait(signal?: AbortSignal): Promise<void> {
+    if (this.run < QUIET_GATE_STREAM_COMMITS) return;
     const deadline = this.now() + this.maxWaitMs;
     for (;;) {
       if (signal?.aborted) return;

@@ -1,4 +1,4 @@
-import { QuietGate, RateLimiter } from '../../../src/adapters/temporal/rateLimit';
+import { QUIET_GATE_STREAM_COMMITS, QuietGate, RateLimiter } from '../../../src/adapters/temporal/rateLimit';
 
 /** A clock that only moves when the limiter sleeps: every wait is visible and exact. */
 function fakeTime() {
@@ -62,6 +62,14 @@ describe('RateLimiter', () => {
 });
 
 describe('QuietGate', () => {
+  /** A stream: QUIET_GATE_STREAM_COMMITS commits, `gapMs` apart; the clock stops at the last. */
+  function stream(gate: QuietGate, t: ReturnType<typeof fakeTime>, gapMs: number) {
+    for (let i = 0; i < QUIET_GATE_STREAM_COMMITS; i++) {
+      if (i > 0) t.advance(gapMs);
+      gate.notice();
+    }
+  }
+
   it('passes at once when no commit was noticed', async () => {
     const t = fakeTime();
     const gate = new QuietGate(15, 250, t.now, t.sleep);
@@ -69,14 +77,47 @@ describe('QuietGate', () => {
     expect(t.sleeps).toEqual([]);
   });
 
-  it('waits until the quiet period after the last commit has passed', async () => {
+  it('passes at once after commits that come farther apart than the quiet period', async () => {
     const t = fakeTime();
     const gate = new QuietGate(15, 250, t.now, t.sleep);
+    stream(gate, t, 33); // 30 reserves a second: each start is delivered as its commit lands
+    await gate.wait();
+    expect(t.sleeps).toEqual([]);
+  });
+
+  it('passes at once while a run of close commits is shorter than a stream', async () => {
+    const t = fakeTime();
+    const gate = new QuietGate(15, 250, t.now, t.sleep);
+    for (let i = 1; i < QUIET_GATE_STREAM_COMMITS; i++) {
+      gate.notice();
+      t.advance(2);
+    }
+    await gate.wait();
+    expect(t.sleeps).toEqual([]);
+  });
+
+  it('a gap as long as the quiet period starts the count again', async () => {
+    const t = fakeTime();
+    const gate = new QuietGate(15, 250, t.now, t.sleep);
+    for (let i = 1; i < QUIET_GATE_STREAM_COMMITS; i++) {
+      gate.notice();
+      t.advance(2);
+    }
+    t.advance(13); // 15 ms since the last commit
     gate.notice();
+    await gate.wait();
+    expect(t.sleeps).toEqual([]);
+  });
+
+  it('once commits stream, waits until the quiet period after the last one has passed', async () => {
+    const t = fakeTime();
+    const gate = new QuietGate(15, 250, t.now, t.sleep);
+    stream(gate, t, 3);
+    const last = t.now();
     t.advance(5);
     await gate.wait();
     expect(t.sleeps).toEqual([10]);
-    expect(t.now()).toBe(15);
+    expect(t.now() - last).toBe(15);
   });
 
   it('keeps waiting while commits keep coming, but never past the deadline', async () => {
@@ -89,15 +130,16 @@ describe('QuietGate', () => {
       if (commits++ < 100) gate.notice();
     };
     const gate = new QuietGate(15, 100, t.now, sleep);
-    gate.notice();
+    stream(gate, t, 3);
+    const began = t.now();
     await gate.wait();
-    expect(t.now()).toBe(100);
+    expect(t.now() - began).toBe(100);
     expect(t.sleeps.every((ms) => ms <= 15)).toBe(true);
   });
 
   it('returns once its signal aborts', async () => {
     const gate = new QuietGate(60_000, 60_000);
-    gate.notice();
+    for (let i = 0; i < QUIET_GATE_STREAM_COMMITS; i++) gate.notice();
     const controller = new AbortController();
     const waiting = gate.wait(controller.signal);
     controller.abort();
